@@ -1,0 +1,235 @@
+//! Cooperative scheduling budget.
+//!
+//! A task that is always ready (a channel that never empties, a socket that
+//! always has data) would otherwise keep its worker forever. Before each task
+//! poll the scheduler gives the thread a budget of [`BUDGET`] resource
+//! operations; every weave resource charges one unit through [`poll_proceed`]
+//! and answers `Pending` (after waking the task, so it is rescheduled at the
+//! back of the queue) once the budget is spent.
+//!
+//! This module sits at the bottom of the crate and names nothing above it:
+//! outside a runtime the budget is *unconstrained*, so weave's futures work
+//! unchanged under any executor.
+//!
+//! Invariants:
+//! - The budget is a per-thread value; a scheduler installs one with
+//!   [`with_budget`] around exactly one task poll and restores the previous
+//!   value afterwards (even on panic).
+//! - An operation that charged a unit and then did not make progress gives it
+//!   back with [`RestoreOnPending`], so a Pending resource does not burn budget.
+
+use std::cell::Cell;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+/// Resource operations a task may perform in one poll before it is forced to
+/// yield (the same figure Tokio uses).
+pub(crate) const BUDGET: u8 = 128;
+
+/// `None` means unconstrained.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Budget(Option<u8>);
+
+impl Budget {
+    pub(crate) const fn initial() -> Budget {
+        Budget(Some(BUDGET))
+    }
+
+    pub(crate) const fn unconstrained() -> Budget {
+        Budget(None)
+    }
+
+    fn has_remaining(self) -> bool {
+        !matches!(self.0, Some(0))
+    }
+}
+
+thread_local! {
+    static CURRENT: Cell<Budget> = const { Cell::new(Budget::unconstrained()) };
+}
+
+/// Restores the previous budget when dropped, so a panicking poll cannot leave
+/// a stale budget behind on the worker thread.
+struct ResetGuard(Budget);
+
+impl Drop for ResetGuard {
+    fn drop(&mut self) {
+        let _ = CURRENT.try_with(|c| c.set(self.0));
+    }
+}
+
+/// Runs `f` with `budget` installed as the thread's budget.
+#[inline]
+pub(crate) fn with_budget<R>(budget: Budget, f: impl FnOnce() -> R) -> R {
+    let prev = CURRENT.try_with(|c| c.replace(budget)).unwrap_or(budget);
+    let _reset = ResetGuard(prev);
+    f()
+}
+
+/// Polls `future` with a fresh budget on every poll (for `block_on` on
+/// threads that are not workers).
+pub(crate) fn with_budget_future<F: Future>(future: F) -> impl Future<Output = F::Output> {
+    let mut future = Box::pin(future);
+    std::future::poll_fn(move |cx| with_budget(Budget::initial(), || future.as_mut().poll(cx)))
+}
+
+/// True if the current budget allows at least one more operation.
+#[inline]
+pub(crate) fn has_budget_remaining() -> bool {
+    CURRENT
+        .try_with(|c| c.get().has_remaining())
+        .unwrap_or(true)
+}
+
+/// Charges one unit of budget.
+///
+/// Returns `Pending` (after arranging for the task to be polled again) when
+/// the budget is exhausted. The returned guard gives the unit back unless
+/// [`RestoreOnPending::made_progress`] is called.
+#[inline]
+pub(crate) fn poll_proceed(cx: &mut Context<'_>) -> Poll<RestoreOnPending> {
+    CURRENT
+        .try_with(|c| {
+            let mut budget = c.get();
+            match budget.0 {
+                None => Poll::Ready(RestoreOnPending(Cell::new(budget))),
+                Some(0) => {
+                    cx.waker().wake_by_ref();
+                    Poll::Pending
+                }
+                Some(n) => {
+                    let before = budget;
+                    budget.0 = Some(n - 1);
+                    c.set(budget);
+                    Poll::Ready(RestoreOnPending(Cell::new(before)))
+                }
+            }
+        })
+        .unwrap_or(Poll::Ready(RestoreOnPending(Cell::new(
+            Budget::unconstrained(),
+        ))))
+}
+
+/// Gives a charged budget unit back on drop unless progress was made.
+#[derive(Debug)]
+pub(crate) struct RestoreOnPending(Cell<Budget>);
+
+impl RestoreOnPending {
+    /// The operation completed: keep the charge.
+    #[inline]
+    pub(crate) fn made_progress(&self) {
+        self.0.set(Budget::unconstrained());
+    }
+}
+
+impl Drop for RestoreOnPending {
+    fn drop(&mut self) {
+        let before = self.0.get();
+        if before.0.is_some() {
+            let _ = CURRENT.try_with(|c| c.set(before));
+        }
+    }
+}
+
+/// Charges one unit of budget, yielding if none is left.
+///
+/// Use it in a loop that does work without touching any weave resource, so
+/// that the loop still gives other tasks a turn:
+///
+/// ```
+/// # weave::runtime::Runtime::new().unwrap().block_on(async {
+/// let mut sum = 0u64;
+/// for i in 0..10_000u64 {
+///     weave::task::consume_budget().await;
+///     sum += i;
+/// }
+/// assert_eq!(sum, 49_995_000);
+/// # });
+/// ```
+pub async fn consume_budget() {
+    let mut charged = false;
+    std::future::poll_fn(move |cx| {
+        if charged {
+            return Poll::Ready(());
+        }
+        let restore = std::task::ready!(poll_proceed(cx));
+        restore.made_progress();
+        charged = true;
+        Poll::Ready(())
+    })
+    .await
+}
+
+/// Runs a future with the cooperative budget disabled.
+///
+/// Created by [`unconstrained`]. Operations inside it never yield because of
+/// the budget, which can starve other tasks: use it only for futures known to
+/// be short.
+#[derive(Debug)]
+#[must_use = "futures do nothing unless you `.await` or poll them"]
+pub struct Unconstrained<F> {
+    inner: F,
+}
+
+impl<F: Future> Future for Unconstrained<F> {
+    type Output = F::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        // SAFETY: `inner` is structurally pinned: it is never moved out of
+        // `self` and `Unconstrained` has no `Drop` impl or `Unpin` override.
+        let inner = unsafe { self.map_unchecked_mut(|this| &mut this.inner) };
+        with_budget(Budget::unconstrained(), || inner.poll(cx))
+    }
+}
+
+/// Turns off cooperative scheduling for `inner`.
+///
+/// ```
+/// # weave::runtime::Runtime::new().unwrap().block_on(async {
+/// let (tx, rx) = weave::sync::oneshot::channel();
+/// tx.send(5).unwrap();
+/// assert_eq!(weave::task::unconstrained(rx).await.unwrap(), 5);
+/// # });
+/// ```
+pub fn unconstrained<F: Future>(inner: F) -> Unconstrained<F> {
+    Unconstrained { inner }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+    use std::task::Waker;
+
+    #[test]
+    fn budget_runs_out_and_restores() {
+        let waker = Waker::noop();
+        let mut cx = Context::from_waker(waker);
+        with_budget(Budget::initial(), || {
+            for _ in 0..BUDGET {
+                match poll_proceed(&mut cx) {
+                    Poll::Ready(r) => r.made_progress(),
+                    Poll::Pending => panic!("budget ran out early"),
+                }
+            }
+            assert!(poll_proceed(&mut cx).is_pending());
+            assert!(!has_budget_remaining());
+        });
+        // Outside the scope the thread is unconstrained again.
+        assert!(has_budget_remaining());
+        assert!(poll_proceed(&mut cx).is_ready());
+    }
+
+    #[test]
+    fn unused_charge_is_given_back() {
+        let waker = Waker::noop();
+        let mut cx = Context::from_waker(waker);
+        with_budget(Budget(Some(1)), || {
+            for _ in 0..10 {
+                let r = poll_proceed(&mut cx);
+                assert!(r.is_ready());
+                drop(r);
+            }
+        });
+    }
+}

@@ -1,0 +1,400 @@
+//! The current-thread scheduler: every task runs on the thread that calls
+//! `block_on`.
+//!
+//! The [`Core`] (local run queue and driver) is held by the thread inside
+//! `block_on`; a second thread calling `block_on` at the same time drives
+//! only its own future and waits for the core to be released. Tasks woken
+//! from the core's own thread go to the local queue; tasks woken from any
+//! other thread go to the shared injection queue and unpark the driver.
+//!
+//! Invariants:
+//! - At most one thread holds the core; `Handle::core` is empty while it is
+//!   held.
+//! - A wake from another thread always unparks the driver after queueing,
+//!   so the block_on thread cannot sleep on a non-empty injection queue.
+//! - Shutdown cancels every owned task on the shutting-down thread and
+//!   closes the injection queue, after which scheduled tasks are dropped.
+
+use crate::coop;
+use crate::loom::sync::atomic::{AtomicBool, Ordering::SeqCst};
+use crate::loom::sync::{Arc, Mutex};
+use crate::runtime::blocking::Spawner;
+use crate::runtime::config::Config;
+use crate::runtime::driver::{Driver, DriverHandle};
+use crate::runtime::task::{self, JoinHandle, Notified, OwnedTasks, Schedule, TaskName};
+use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
+use std::fmt;
+use std::future::Future;
+use std::ptr;
+use std::task::{Context as TaskContext, Poll, Wake, Waker};
+
+type Task = Notified<Arc<Handle>>;
+
+/// Shared state, referenced by every task.
+pub(crate) struct Handle {
+    /// Tasks scheduled from other threads; `None` once shut down.
+    inject: Mutex<Option<VecDeque<Task>>>,
+    owned: OwnedTasks<Arc<Handle>>,
+    /// The core while no thread is inside `block_on`.
+    core: Mutex<Option<Box<Core>>>,
+    /// Threads waiting in `block_on` for the core.
+    core_waiters: Mutex<Vec<Waker>>,
+    /// Set when the `block_on` future was woken.
+    woken: AtomicBool,
+    driver: DriverHandle,
+    pub(crate) blocking_spawner: Spawner,
+    pub(crate) config: Config,
+}
+
+pub(crate) struct Core {
+    tasks: VecDeque<Task>,
+    tick: u32,
+    driver: Option<Driver>,
+}
+
+/// What the owning `Runtime` keeps.
+pub(crate) struct CurrentThread {
+    _private: (),
+}
+
+struct Context {
+    handle: Arc<Handle>,
+    core: RefCell<Option<Box<Core>>>,
+}
+
+thread_local! {
+    static CURRENT: Cell<*const Context> = const { Cell::new(ptr::null()) };
+}
+
+fn with_context<R>(f: impl FnOnce(Option<&Context>) -> R) -> R {
+    let ptr = CURRENT.try_with(|c| c.get()).unwrap_or(ptr::null());
+    // SAFETY: CURRENT is non-null only inside `block_on_core`, which keeps
+    // the Context alive on its stack while the pointer is set and restores
+    // the previous value (also on unwind) before returning.
+    f(unsafe { ptr.as_ref() })
+}
+
+struct ResetCurrent(*const Context);
+
+impl Drop for ResetCurrent {
+    fn drop(&mut self) {
+        let _ = CURRENT.try_with(|c| c.set(self.0));
+    }
+}
+
+impl CurrentThread {
+    pub(crate) fn new(
+        driver: Driver,
+        driver_handle: DriverHandle,
+        blocking_spawner: Spawner,
+        config: Config,
+    ) -> (CurrentThread, Arc<Handle>) {
+        let handle = Arc::new(Handle {
+            inject: Mutex::new(Some(VecDeque::new())),
+            owned: OwnedTasks::new(1),
+            core: Mutex::new(Some(Box::new(Core {
+                tasks: VecDeque::with_capacity(64),
+                tick: 0,
+                driver: Some(driver),
+            }))),
+            core_waiters: Mutex::new(Vec::new()),
+            woken: AtomicBool::new(false),
+            driver: driver_handle,
+            blocking_spawner,
+            config,
+        });
+        (CurrentThread { _private: () }, handle)
+    }
+
+    /// Drives `future` to completion on this thread, running spawned tasks
+    /// while it is pending.
+    pub(crate) fn block_on<F: Future>(&self, handle: &Arc<Handle>, future: F) -> F::Output {
+        block_on_handle(handle, future)
+    }
+
+    /// Cancels every task and closes the queues.
+    pub(crate) fn shutdown(&self, handle: &Arc<Handle>) {
+        let core = handle.core.lock().take();
+        let Some(mut core) = core else {
+            // The core is out: we are inside `block_on` on this runtime (the
+            // caller refused that) or a thread is stuck in it. Cancel tasks
+            // from here; the holder drops its queue when it returns.
+            handle.owned.close_and_shutdown_all(0);
+            handle.close_inject();
+            return;
+        };
+        let cx = Context {
+            handle: handle.clone(),
+            core: RefCell::new(None),
+        };
+        let prev = CURRENT.with(|c| c.replace(&cx as *const Context));
+        let _reset = ResetCurrent(prev);
+        handle.owned.close_and_shutdown_all(0);
+        core.tasks.clear();
+        handle.close_inject();
+        drop(core.driver.take());
+        assert!(handle.owned.is_empty(), "tasks left after shutdown");
+    }
+}
+
+/// Drives `future` on this thread, running the runtime's tasks while it is
+/// pending if no other thread is doing so.
+pub(crate) fn block_on_handle<F: Future>(handle: &Arc<Handle>, future: F) -> F::Output {
+    let mut future = std::pin::pin!(future);
+    loop {
+        // (Take the core in its own statement: the lock must not be held
+        // while the core runs.)
+        let core = handle.core.lock().take();
+        if let Some(core) = core {
+            return block_on_core(handle, core, future);
+        }
+        // Another thread drives the runtime. Poll our own future here,
+        // and retry when the core is released.
+        let woke = Arc::new(CoreWaiter::new());
+        let waker = Waker::from(woke.clone());
+        handle.core_waiters.lock().push(waker.clone());
+        if handle.core.lock().is_some() {
+            continue;
+        }
+        let mut cx = TaskContext::from_waker(&waker);
+        if let Poll::Ready(out) = future.as_mut().poll(&mut cx) {
+            return out;
+        }
+        woke.wait();
+    }
+}
+
+/// A waiter for the core (or for its own future).
+struct CoreWaiter {
+    park: crate::park::ParkThread,
+    unpark: crate::park::Unparker,
+}
+
+impl CoreWaiter {
+    fn new() -> CoreWaiter {
+        let park = crate::park::ParkThread::new();
+        let unpark = park.unparker();
+        CoreWaiter { park, unpark }
+    }
+
+    fn wait(&self) {
+        self.park.park();
+    }
+}
+
+impl Wake for CoreWaiter {
+    fn wake(self: std::sync::Arc<Self>) {
+        self.unpark.unpark();
+    }
+    fn wake_by_ref(self: &std::sync::Arc<Self>) {
+        self.unpark.unpark();
+    }
+}
+
+// SAFETY: the parker's state is only touched through atomics and its mutex.
+unsafe impl Sync for CoreWaiter {}
+
+/// Wakes the `block_on` future: flag + unpark the driver.
+struct BlockOnWaker {
+    handle: Arc<Handle>,
+}
+
+impl Wake for BlockOnWaker {
+    fn wake(self: std::sync::Arc<Self>) {
+        self.wake_by_ref();
+    }
+    fn wake_by_ref(self: &std::sync::Arc<Self>) {
+        self.handle.woken.store(true, SeqCst);
+        self.handle.driver.unpark();
+    }
+}
+
+fn block_on_core<F: Future>(
+    handle: &Arc<Handle>,
+    core: Box<Core>,
+    mut future: std::pin::Pin<&mut F>,
+) -> F::Output {
+    let cx = Context {
+        handle: handle.clone(),
+        core: RefCell::new(Some(core)),
+    };
+    let prev = CURRENT.with(|c| c.replace(&cx as *const Context));
+    let _reset = ResetCurrent(prev);
+    // Give the core back (and wake threads waiting for it) on the way out,
+    // also on panic.
+    struct ReturnCore<'a>(&'a Context);
+    impl Drop for ReturnCore<'_> {
+        fn drop(&mut self) {
+            if let Some(core) = self.0.core.borrow_mut().take() {
+                *self.0.handle.core.lock() = Some(core);
+            }
+            for waker in std::mem::take(&mut *self.0.handle.core_waiters.lock()) {
+                waker.wake();
+            }
+        }
+    }
+    let _return = ReturnCore(&cx);
+
+    let waker = Waker::from(std::sync::Arc::new(BlockOnWaker {
+        handle: handle.clone(),
+    }));
+    let mut task_cx = TaskContext::from_waker(&waker);
+    handle.woken.store(true, SeqCst);
+    let event_interval = handle.config.event_interval.max(1);
+    let global_interval = handle.config.global_queue_interval.max(1);
+
+    'outer: loop {
+        if handle.woken.swap(false, SeqCst) {
+            let res = coop::with_budget(coop::Budget::initial(), || future.as_mut().poll(&mut task_cx));
+            if let Poll::Ready(out) = res {
+                return out;
+            }
+        }
+        for _ in 0..event_interval {
+            let task = {
+                let mut slot = cx.core.borrow_mut();
+                let core = slot.as_mut().expect("core present while block_on runs");
+                core.tick = core.tick.wrapping_add(1);
+                if core.tick % global_interval == 0 {
+                    handle.pop_inject().or_else(|| core.tasks.pop_front())
+                } else {
+                    core.tasks.pop_front().or_else(|| handle.pop_inject())
+                }
+            };
+            match task {
+                Some(task) => coop::with_budget(coop::Budget::initial(), || task.run()),
+                None => {
+                    if !handle.woken.load(SeqCst) {
+                        cx.park();
+                    }
+                    continue 'outer;
+                }
+            }
+        }
+        // Busy: let the main future and remote tasks in before continuing.
+        cx.park_yield();
+    }
+}
+
+impl Context {
+    /// Sleeps on the driver until woken.
+    fn park(&self) {
+        let mut driver = {
+            let mut slot = self.core.borrow_mut();
+            slot.as_mut().and_then(|c| c.driver.take())
+        };
+        if let Some(f) = &self.handle.config.before_park {
+            f();
+        }
+        if let Some(d) = driver.as_mut() {
+            // Re-check after announcing nothing: remote pushes unpark the
+            // driver after queueing, so a push that raced this check leaves
+            // an unpark token and `park` returns at once.
+            let idle = {
+                let slot = self.core.borrow();
+                slot.as_ref().is_some_and(|c| c.tasks.is_empty())
+            } && self.handle.inject_is_empty();
+            if idle {
+                d.park();
+            }
+        }
+        if let Some(f) = &self.handle.config.after_unpark {
+            f();
+        }
+        if let Some(core) = self.core.borrow_mut().as_mut() {
+            core.driver = driver;
+        }
+    }
+
+    /// Polls the driver without blocking.
+    fn park_yield(&self) {
+        let mut driver = {
+            let mut slot = self.core.borrow_mut();
+            slot.as_mut().and_then(|c| c.driver.take())
+        };
+        if let Some(d) = driver.as_mut() {
+            d.park_timeout(std::time::Duration::ZERO);
+        }
+        if let Some(core) = self.core.borrow_mut().as_mut() {
+            core.driver = driver;
+        }
+    }
+}
+
+impl Handle {
+    #[track_caller]
+    pub(crate) fn spawn<F, N>(me: &Arc<Handle>, future: F, name: N, id: task::Id) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+        N: TaskName,
+    {
+        let (join, notified) = me.owned.bind(future, me.clone(), name, id);
+        if let Some(notified) = notified {
+            me.schedule(notified);
+        }
+        join
+    }
+
+    fn pop_inject(&self) -> Option<Task> {
+        self.inject.lock().as_mut()?.pop_front()
+    }
+
+    fn inject_is_empty(&self) -> bool {
+        self.inject.lock().as_ref().is_none_or(|q| q.is_empty())
+    }
+
+    fn close_inject(&self) {
+        let queue = self.inject.lock().take();
+        drop(queue);
+    }
+
+    pub(crate) fn num_alive_tasks(&self) -> usize {
+        self.owned.len()
+    }
+}
+
+impl Schedule for Arc<Handle> {
+    fn schedule(&self, task: Task) {
+        let rejected = with_context(|cx| {
+            let Some(cx) = cx.filter(|cx| Arc::ptr_eq(&cx.handle, self)) else {
+                return Some(task);
+            };
+            let mut slot = cx.core.borrow_mut();
+            match slot.as_mut() {
+                Some(core) => {
+                    core.tasks.push_back(task);
+                    None
+                }
+                None => Some(task),
+            }
+        });
+        if let Some(task) = rejected {
+            let mut inject = self.inject.lock();
+            if let Some(queue) = inject.as_mut() {
+                queue.push_back(task);
+                drop(inject);
+                self.driver.unpark();
+            }
+            // Shut down: dropping the notification is all there is to do
+            // (shutdown already cancelled the task).
+        }
+    }
+
+    fn release(&self, task: &task::Task<Self>) -> Option<task::Task<Self>> {
+        self.owned.remove(task)
+    }
+}
+
+impl fmt::Debug for Handle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("current_thread::Handle").finish_non_exhaustive()
+    }
+}
+
+impl fmt::Debug for CurrentThread {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CurrentThread").finish_non_exhaustive()
+    }
+}

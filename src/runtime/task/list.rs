@@ -1,0 +1,203 @@
+//! The list of every live task a scheduler owns.
+//!
+//! Runtime shutdown must reach tasks that no queue holds: idle tasks waiting
+//! on a resource, whose only references are wakers stored somewhere. Each
+//! scheduler therefore keeps its tasks in an intrusive doubly-linked list
+//! (the links live in the task header, so listing a task allocates nothing),
+//! split into shards by task id so that spawns and completions on different
+//! workers rarely contend for the same lock.
+//!
+//! Invariants:
+//! - A task is in at most one list, in the shard `id % shards`; its links
+//!   are read and written only under that shard's lock.
+//! - The list owns one reference to each listed task; `remove` hands it back.
+//! - Once a shard is closed no task is added to it: `bind` on a closed list
+//!   cancels the new task at once, so nothing is spawned after shutdown began.
+
+use super::cell::{Header, Links, TaskName};
+use super::raw::RawTask;
+use super::{Id, JoinHandle, Notified, Schedule, Task};
+use crate::loom::sync::atomic::{AtomicUsize, Ordering};
+use crate::loom::sync::Mutex;
+use std::future::Future;
+use std::marker::PhantomData;
+use std::ptr::NonNull;
+
+pub(crate) struct OwnedTasks<S: 'static> {
+    shards: Box<[Mutex<Shard>]>,
+    live: AtomicUsize,
+    _p: PhantomData<fn(S)>,
+}
+
+struct Shard {
+    head: Option<NonNull<Header>>,
+    closed: bool,
+}
+
+// SAFETY: the raw pointers in a shard are task headers, which are shared
+// between threads by design; the shard is only accessed under its mutex.
+unsafe impl Send for Shard {}
+
+impl<S: Schedule> OwnedTasks<S> {
+    /// A list with at least `shards` shards (rounded up to a power of two).
+    pub(crate) fn new(shards: usize) -> OwnedTasks<S> {
+        let n = shards.clamp(1, 256).next_power_of_two();
+        OwnedTasks {
+            shards: (0..n)
+                .map(|_| {
+                    Mutex::new(Shard {
+                        head: None,
+                        closed: false,
+                    })
+                })
+                .collect(),
+            live: AtomicUsize::new(0),
+            _p: PhantomData,
+        }
+    }
+
+    fn shard(&self, id: Id) -> &Mutex<Shard> {
+        &self.shards[(id.as_u64() as usize) & (self.shards.len() - 1)]
+    }
+
+    /// Creates a task owned by this list. Returns its join handle and the
+    /// `Notified` to schedule, or `None` if the list is closed (the task was
+    /// cancelled on the spot).
+    pub(crate) fn bind<T, N>(
+        &self,
+        future: T,
+        scheduler: S,
+        name: N,
+        id: Id,
+    ) -> (JoinHandle<T::Output>, Option<Notified<S>>)
+    where
+        T: Future + Send + 'static,
+        T::Output: Send + 'static,
+        N: TaskName,
+    {
+        // References: the list, the Notified, the JoinHandle.
+        let raw = RawTask::new(future, scheduler, name, id, 3);
+        let join = JoinHandle::new(raw);
+        let notified = Notified::from_raw(raw);
+        let mut shard = self.shard(id).lock();
+        if shard.closed {
+            drop(shard);
+            // Cancel it now: the list's reference is consumed by shutdown,
+            // and the Notified is dropped unused.
+            raw.shutdown();
+            drop(notified);
+            return (join, None);
+        }
+        // SAFETY: the shard lock is held, and the new task is in no list.
+        unsafe { push_front(&mut shard, raw.header_ptr()) };
+        self.live.fetch_add(1, Ordering::Relaxed);
+        (join, Some(notified))
+    }
+
+    /// Takes `task` out of the list and returns the list's reference, or
+    /// `None` if it was already taken out (by shutdown).
+    pub(crate) fn remove(&self, task: &Task<S>) -> Option<Task<S>> {
+        let raw = task.raw();
+        let mut shard = self.shard(raw.id()).lock();
+        // SAFETY: the shard lock is held.
+        if unsafe { unlink(&mut shard, raw.header_ptr()) } {
+            self.live.fetch_sub(1, Ordering::Relaxed);
+            Some(Task::from_raw(raw))
+        } else {
+            None
+        }
+    }
+
+    /// Closes the list to new tasks and cancels every listed task, dropping
+    /// its future on the calling thread (tasks running elsewhere are marked
+    /// cancelled and finish at the end of their current poll). `start` picks
+    /// the first shard, so that several workers can share the work.
+    pub(crate) fn close_and_shutdown_all(&self, start: usize) {
+        for shard in self.shards.iter() {
+            shard.lock().closed = true;
+        }
+        let n = self.shards.len();
+        for i in 0..n {
+            let shard = &self.shards[(start + i) % n];
+            loop {
+                let task = {
+                    let mut guard = shard.lock();
+                    match guard.head {
+                        // SAFETY: the lock is held and `head` is listed.
+                        Some(head) => unsafe {
+                            unlink(&mut guard, head);
+                            RawTask::from_raw(head)
+                        },
+                        None => break,
+                    }
+                };
+                self.live.fetch_sub(1, Ordering::Relaxed);
+                // Outside the lock: the future's destructor may spawn, wake
+                // or complete other tasks of this list.
+                task.shutdown();
+            }
+        }
+    }
+
+    /// Number of tasks in the list.
+    pub(crate) fn len(&self) -> usize {
+        self.live.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub(crate) fn is_closed(&self) -> bool {
+        self.shards[0].lock().closed
+    }
+}
+
+/// # Safety
+///
+/// The shard's lock is held and `task` is in no list.
+unsafe fn push_front(shard: &mut Shard, task: NonNull<Header>) {
+    // SAFETY: the caller holds the lock guarding these links.
+    unsafe {
+        task.as_ref().owned.with_mut(|links| {
+            *links = Links {
+                prev: None,
+                next: shard.head,
+            }
+        });
+        if let Some(old) = shard.head {
+            old.as_ref().owned.with_mut(|l| (*l).prev = Some(task));
+        }
+    }
+    shard.head = Some(task);
+}
+
+/// Unlinks `task` if it is in this shard. Returns whether it was.
+///
+/// # Safety
+///
+/// The shard's lock is held, and `task` is either in this shard or in no
+/// list (tasks are only ever listed in the shard of their id).
+unsafe fn unlink(shard: &mut Shard, task: NonNull<Header>) -> bool {
+    // SAFETY: the caller holds the lock guarding these links.
+    unsafe {
+        let Links { prev, next } = task.as_ref().owned.with(|l| Links {
+            prev: (*l).prev,
+            next: (*l).next,
+        });
+        match prev {
+            Some(prev) => prev.as_ref().owned.with_mut(|l| (*l).next = next),
+            None => {
+                if shard.head != Some(task) {
+                    return false;
+                }
+                shard.head = next;
+            }
+        }
+        if let Some(next) = next {
+            next.as_ref().owned.with_mut(|l| (*l).prev = prev);
+        }
+        task.as_ref().owned.with_mut(|l| *l = Links::default());
+    }
+    true
+}

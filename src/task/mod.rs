@@ -1,0 +1,65 @@
+//! Spawning and managing tasks.
+//!
+//! A task is a future that the runtime drives on its own, like a green
+//! thread (asyncio's `create_task`). [`spawn`] starts one and returns a
+//! [`JoinHandle`] to await its output; [`Builder`] gives it a name;
+//! [`spawn_blocking`] runs blocking code on a separate thread pool
+//! (asyncio's `to_thread` / `run_in_executor`).
+//!
+//! ```
+//! # weave::runtime::Runtime::new().unwrap().block_on(async {
+//! let handles: Vec<_> = (0..3)
+//!     .map(|i| weave::spawn(async move { i * 10 }))
+//!     .collect();
+//! let mut results = Vec::new();
+//! for h in handles {
+//!     results.push(h.await.unwrap());
+//! }
+//! assert_eq!(results, [0, 10, 20]);
+//! # });
+//! ```
+
+mod blocking;
+mod builder;
+mod spawn;
+mod yield_now;
+
+pub use crate::coop::{consume_budget, unconstrained, Unconstrained};
+pub use crate::runtime::task::{AbortHandle, Id, JoinError, JoinHandle};
+pub use blocking::{block_in_place, spawn_blocking};
+pub use builder::Builder;
+pub use spawn::spawn;
+pub use yield_now::yield_now;
+
+/// The id of the task this is called from.
+///
+/// # Panics
+///
+/// Outside a task; see [`try_id`].
+#[track_caller]
+pub fn id() -> Id {
+    try_id().expect("`weave::task::id()` called outside a task: use `task::try_id()` where there may be none")
+}
+
+/// The id of the task this is called from, or `None` outside a task.
+pub fn try_id() -> Option<Id> {
+    crate::runtime::task::try_current_id()
+}
+
+/// The name of the task this is called from, if it was given one with
+/// [`Builder::name`].
+///
+/// ```
+/// # weave::runtime::Runtime::new().unwrap().block_on(async {
+/// let name = weave::task::Builder::new()
+///     .name("worker-1")
+///     .spawn(async { weave::task::name() })
+///     .unwrap()
+///     .await
+///     .unwrap();
+/// assert_eq!(name.as_deref(), Some("worker-1"));
+/// # });
+/// ```
+pub fn name() -> Option<String> {
+    crate::runtime::task::current_task().and_then(|t| t.name().map(String::from))
+}
