@@ -74,6 +74,7 @@ pub(crate) fn can_block_in_place() -> bool {
 
 /// Panics with `message` if the current thread drives a runtime.
 #[track_caller]
+#[cfg_attr(loom, allow(dead_code))]
 pub(crate) fn assert_blocking_allowed(message: &str) {
     if is_entered() {
         panic!("{message}");

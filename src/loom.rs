@@ -6,6 +6,9 @@
 //! `RUSTFLAGS="--cfg loom"`. Without loom the items are the real `std` /
 //! `parking_lot` ones at zero cost.
 
+// The facade offers a complete set; not every item is used in every build.
+#![allow(unused_imports, dead_code)]
+
 #[cfg(not(loom))]
 mod imp {
     pub(crate) mod sync {

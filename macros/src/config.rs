@@ -58,21 +58,20 @@ impl Flavor {
             "current_thread" => return Ok(Flavor::CurrentThread),
             _ => {}
         }
-        let mut msg = format!(
-            "unknown runtime flavor \"{value}\"; expected \"multi_thread\" or \"current_thread\""
-        );
         // Names other runtimes (or older Tokio versions) use for the same thing.
         let normalized = value.trim().to_ascii_lowercase().replace(['-', ' '], "_");
-        let suggestion = match normalized.as_str() {
+        let hint = match normalized.as_str() {
             "multi_thread" | "multithread" | "multi_threaded" | "multi" | "threaded"
-            | "threaded_scheduler" | "work_stealing" => Some("multi_thread"),
+            | "threaded_scheduler" | "work_stealing" => " (did you mean \"multi_thread\"?)",
             "current_thread" | "currentthread" | "current" | "single_thread"
-            | "single_threaded" | "single" | "basic_scheduler" => Some("current_thread"),
-            _ => None,
+            | "single_threaded" | "single" | "basic_scheduler" => {
+                " (did you mean \"current_thread\"?)"
+            }
+            _ => "",
         };
-        if let Some(suggestion) = suggestion {
-            msg.push_str(&format!(" (did you mean \"{suggestion}\"?)"));
-        }
+        let msg = format!(
+            "unknown runtime flavor \"{value}\"; expected \"multi_thread\" or \"current_thread\"{hint}"
+        );
         Err(syn::Error::new(lit.span(), msg))
     }
 }
@@ -402,7 +401,10 @@ mod tests {
     }
 
     fn crate_path(config: &Config) -> Option<String> {
-        config.crate_path.as_ref().map(|p| p.to_token_stream().to_string())
+        config
+            .crate_path
+            .as_ref()
+            .map(|p| p.to_token_stream().to_string())
     }
 
     #[test]
@@ -433,7 +435,10 @@ mod tests {
 
     #[test]
     fn flavors() {
-        let config = parse(Kind::Main, r#"flavor = "current_thread", start_paused = false"#);
+        let config = parse(
+            Kind::Main,
+            r#"flavor = "current_thread", start_paused = false"#,
+        );
         let config = config.unwrap();
         assert_eq!(config.flavor, Flavor::CurrentThread);
         assert_eq!(config.start_paused, Some(false));
@@ -545,17 +550,21 @@ mod tests {
 
     #[test]
     fn worker_threads_with_current_thread() {
-        let (msg, at) = error(Kind::Main, r#"flavor = "current_thread", worker_threads = 2"#);
+        let (msg, at) = error(
+            Kind::Main,
+            r#"flavor = "current_thread", worker_threads = 2"#,
+        );
         assert!(
-            msg.starts_with(
-                "`worker_threads` cannot be used with `flavor = \"current_thread\"`"
-            ),
+            msg.starts_with("`worker_threads` cannot be used with `flavor = \"current_thread\"`"),
             "{msg}"
         );
         assert_eq!(at, "worker_threads = 2");
 
         // The order of the arguments does not matter.
-        let (msg, _) = error(Kind::Main, r#"worker_threads = 2, flavor = "current_thread""#);
+        let (msg, _) = error(
+            Kind::Main,
+            r#"worker_threads = 2, flavor = "current_thread""#,
+        );
         assert!(msg.starts_with("`worker_threads` cannot be used"), "{msg}");
 
         // `#[weave::test]` is current-thread unless told otherwise.
@@ -616,7 +625,15 @@ mod tests {
 
     #[test]
     fn crate_must_be_a_path_in_a_string() {
-        for value in ["", "weave::", "::", "weave<u8>", "my crate", "1weave", "weave.rt"] {
+        for value in [
+            "",
+            "weave::",
+            "::",
+            "weave<u8>",
+            "my crate",
+            "1weave",
+            "weave.rt",
+        ] {
             let (msg, at) = error(Kind::Main, &format!("crate = {value:?}"));
             assert_eq!(
                 msg,
@@ -650,7 +667,10 @@ mod tests {
             Kind::Test,
             r#"flavor = "current_thread", flavor = "current_thread""#,
         );
-        assert_eq!(msg, "duplicate argument `flavor`: it may be given only once");
+        assert_eq!(
+            msg,
+            "duplicate argument `flavor`: it may be given only once"
+        );
         let (msg, _) = error(Kind::Test, r#"crate = "a", crate = "a""#);
         assert_eq!(msg, "duplicate argument `crate`: it may be given only once");
     }

@@ -79,7 +79,7 @@ fn expand_and_check(kind: Kind, args: TokenStream, item: TokenStream) -> (TokenS
         Err(err) => {
             // Nothing sensible to generate; give the item back untouched so
             // that the only error is ours.
-            errors.push(not_a_function(kind, err));
+            errors.push(not_a_function(kind, &err));
             return (item, errors);
         }
     };
@@ -124,7 +124,7 @@ fn expand_and_check(kind: Kind, args: TokenStream, item: TokenStream) -> (TokenS
 }
 
 /// The error for an item that is not a function with a body.
-fn not_a_function(kind: Kind, err: syn::Error) -> syn::Error {
+fn not_a_function(kind: Kind, err: &syn::Error) -> syn::Error {
     syn::Error::new(
         err.span(),
         format!(
@@ -385,11 +385,7 @@ mod tests {
 
     #[test]
     fn main_on_any_async_fn() {
-        let expanded = expand_ok(
-            Kind::Main,
-            "",
-            "async fn compute(a: u32) -> u32 { a + 1 }",
-        );
+        let expanded = expand_ok(Kind::Main, "", "async fn compute(a: u32) -> u32 { a + 1 }");
         let pin = pin_output(quote!(u32));
         let expected = quote! {
             fn compute(a: u32) -> u32 {
@@ -517,14 +513,20 @@ mod tests {
     #[test]
     fn pins_the_output_type() {
         for (ret, ty) in [
-            ("-> Result<(), Box<dyn Error>>", quote!(Result<(), Box<dyn Error>>)),
+            (
+                "-> Result<(), Box<dyn Error>>",
+                quote!(Result<(), Box<dyn Error>>),
+            ),
             ("-> &'static str", quote!(&'static str)),
             ("-> Self", quote!(Self)),
             ("", quote!(())),
         ] {
             let expanded = expand_ok(Kind::Main, "", &format!("async fn f() {ret} {{ todo!() }}"));
             let pin = pin_output(ty);
-            assert!(squash(&expanded).contains(&squash(pin)), "{ret}: {expanded}");
+            assert!(
+                squash(&expanded).contains(&squash(pin)),
+                "{ret}: {expanded}"
+            );
         }
     }
 
@@ -632,11 +634,7 @@ mod tests {
 
     #[test]
     fn all_errors_are_reported_together() {
-        let errors = errors(
-            Kind::Test,
-            "worker_threads = 2",
-            "#[test] fn t(x: u8) {}",
-        );
+        let errors = errors(Kind::Test, "worker_threads = 2", "#[test] fn t(x: u8) {}");
         let messages: Vec<&str> = errors.iter().map(|(msg, _)| msg.as_str()).collect();
         assert_eq!(messages.len(), 4, "{messages:?}");
         assert!(messages[0].starts_with("the `async` keyword is missing"));

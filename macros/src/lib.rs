@@ -68,10 +68,10 @@ use crate::config::Kind;
 ///
 /// Options are given as `#[weave::main(name = value, ...)]`:
 ///
-/// | option | values | default | |
+/// | option | values | default | meaning |
 /// |---|---|---|---|
 /// | `flavor` | `"multi_thread"`, `"current_thread"` | `"multi_thread"` | which scheduler to build: [`Builder::new_multi_thread`] or [`Builder::new_current_thread`] |
-/// | `worker_threads` | integer literal > 0 | one per CPU | number of worker threads ([`Builder::worker_threads`]); `multi_thread` only |
+/// | `worker_threads` | integer literal > 0 | the builder's: `WEAVE_WORKER_THREADS`, else one per CPU | number of worker threads ([`Builder::worker_threads`]); `multi_thread` only |
 /// | `start_paused` | `true`, `false` | `false` | start with time paused ([`Builder::start_paused`]) |
 /// | `crate` | a path in a string: `"weave"`, `"::my::reexport"` | `"::weave"` | where to find the weave crate |
 ///
@@ -266,7 +266,7 @@ pub fn main(args: TokenStream, item: TokenStream) -> TokenStream {
 /// expands to (up to details)
 ///
 /// ```
-/// #[test]
+/// // #[test], the built-in attribute
 /// fn adds() {
 ///     weave::runtime::Builder::new_current_thread()
 ///         .enable_all()
@@ -276,6 +276,7 @@ pub fn main(args: TokenStream, item: TokenStream) -> TokenStream {
 ///             assert_eq!(1 + 1, 2);
 ///         })
 /// }
+/// # fn main() { adds() }
 /// ```
 ///
 /// Tests may return a `Result`, and use `?`:

@@ -259,7 +259,6 @@ impl Builder {
             after_start: self.after_start.clone(),
             before_stop: self.before_stop.clone(),
             max_blocking_threads: self.max_blocking_threads,
-            mandatory_threads: if self.kind == Kind::MultiThread { num_workers } else { 0 },
             keep_alive: self.keep_alive,
         });
         let spawner = blocking_pool.spawner().clone();
@@ -271,10 +270,15 @@ impl Builder {
                 let handle = Handle {
                     inner: scheduler::Handle::CurrentThread(handle),
                 };
-                Ok(Runtime::from_parts(Scheduler::CurrentThread(ct), handle, blocking_pool))
+                Ok(Runtime::from_parts(
+                    Scheduler::CurrentThread(ct),
+                    handle,
+                    blocking_pool,
+                ))
             }
             Kind::MultiThread => {
-                let (mt, handle) = MultiThread::new(num_workers, driver, driver_handle, spawner, config);
+                let (mt, handle) =
+                    MultiThread::new(num_workers, driver, driver_handle, spawner, config);
                 let sched_handle = scheduler::Handle::MultiThread(handle.clone());
                 let launched = mt.launch(&handle, &sched_handle);
                 let rt = Runtime::from_parts(

@@ -1,5 +1,5 @@
-use crate::runtime::{context, Handle};
 use crate::runtime::task::JoinHandle;
+use crate::runtime::{context, Handle};
 use std::future::Future;
 use std::io;
 
@@ -49,7 +49,10 @@ impl<'a> Builder<'a> {
     {
         context::with_current(|handle| match handle {
             Some(handle) => Ok(self.spawn_inner(handle, future)),
-            None => panic!("`Builder::spawn` called outside a runtime: {}", context::NO_RUNTIME),
+            None => panic!(
+                "`Builder::spawn` called outside a runtime: {}",
+                context::NO_RUNTIME
+            ),
         })
     }
 
@@ -63,7 +66,11 @@ impl<'a> Builder<'a> {
         Ok(self.spawn_inner(&handle.inner, future))
     }
 
-    fn spawn_inner<F>(self, handle: &crate::runtime::scheduler::Handle, future: F) -> JoinHandle<F::Output>
+    fn spawn_inner<F>(
+        self,
+        handle: &crate::runtime::scheduler::Handle,
+        future: F,
+    ) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,
         F::Output: Send + 'static,
@@ -78,7 +85,10 @@ impl<'a> Builder<'a> {
     ///
     /// Fails if the OS cannot start a thread for it (and the pool has none).
     #[track_caller]
-    pub fn spawn_blocking<Function, Output>(self, function: Function) -> io::Result<JoinHandle<Output>>
+    pub fn spawn_blocking<Function, Output>(
+        self,
+        function: Function,
+    ) -> io::Result<JoinHandle<Output>>
     where
         Function: FnOnce() -> Output + Send + 'static,
         Output: Send + 'static,
@@ -105,7 +115,9 @@ impl<'a> Builder<'a> {
     {
         use crate::runtime::blocking::SpawnError;
         let res = match self.name {
-            Some(name) => handle.inner.spawn_blocking(function, Box::<str>::from(name)),
+            Some(name) => handle
+                .inner
+                .spawn_blocking(function, Box::<str>::from(name)),
             None => handle.inner.spawn_blocking(function, ()),
         };
         match res {

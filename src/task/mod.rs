@@ -38,7 +38,9 @@ pub use yield_now::yield_now;
 /// Outside a task; see [`try_id`].
 #[track_caller]
 pub fn id() -> Id {
-    try_id().expect("`weave::task::id()` called outside a task: use `task::try_id()` where there may be none")
+    try_id().expect(
+        "`weave::task::id()` called outside a task: use `task::try_id()` where there may be none",
+    )
 }
 
 /// The id of the task this is called from, or `None` outside a task.

@@ -27,6 +27,9 @@ where
 {
     context::with_current(|handle| match handle {
         Some(handle) => handle.spawn(future, ()),
-        None => panic!("`weave::spawn` called outside a runtime: {}", context::NO_RUNTIME),
+        None => panic!(
+            "`weave::spawn` called outside a runtime: {}",
+            context::NO_RUNTIME
+        ),
     })
 }

@@ -17,12 +17,12 @@
 use super::schedule::BlockingSchedule;
 // Plain parking_lot/std, not the loom facade: the pool needs timed waits,
 // which loom does not model, and its logic is a simple monitor.
-use parking_lot::{Condvar, Mutex};
-use std::sync::Arc;
 use crate::runtime::task::Notified;
+use parking_lot::{Condvar, Mutex};
 use std::collections::{HashMap, VecDeque};
 use std::fmt;
 use std::io;
+use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -37,8 +37,6 @@ pub(crate) struct ThreadConfig {
     pub(crate) before_stop: Option<Callback>,
     /// Most threads running `spawn_blocking` work at once.
     pub(crate) max_blocking_threads: usize,
-    /// Extra threads reserved for mandatory tasks (the runtime's workers).
-    pub(crate) mandatory_threads: usize,
     pub(crate) keep_alive: Duration,
 }
 
@@ -151,7 +149,11 @@ impl BlockingPool {
             match deadline {
                 None => inner.all_exited.wait(&mut shared),
                 Some(deadline) => {
-                    if inner.all_exited.wait_until(&mut shared, deadline).timed_out() {
+                    if inner
+                        .all_exited
+                        .wait_until(&mut shared, deadline)
+                        .timed_out()
+                    {
                         break;
                     }
                 }
@@ -233,7 +235,11 @@ impl Spawner {
         }
     }
 
-    fn spawn_thread<C: EnterContext>(&self, id: usize, cx: &C) -> io::Result<thread::JoinHandle<()>> {
+    fn spawn_thread<C: EnterContext>(
+        &self,
+        id: usize,
+        cx: &C,
+    ) -> io::Result<thread::JoinHandle<()>> {
         let config = &self.inner.config;
         let mut builder = thread::Builder::new().name((config.thread_name)());
         if let Some(size) = config.stack_size {

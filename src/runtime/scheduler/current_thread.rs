@@ -151,7 +151,7 @@ pub(crate) fn block_on_handle<F: Future>(handle: &Arc<Handle>, future: F) -> F::
         }
         // Another thread drives the runtime. Poll our own future here,
         // and retry when the core is released.
-        let woke = Arc::new(CoreWaiter::new());
+        let woke = std::sync::Arc::new(CoreWaiter::new());
         let waker = Waker::from(woke.clone());
         handle.core_waiters.lock().push(waker.clone());
         if handle.core.lock().is_some() {
@@ -246,7 +246,9 @@ fn block_on_core<F: Future>(
 
     'outer: loop {
         if handle.woken.swap(false, SeqCst) {
-            let res = coop::with_budget(coop::Budget::initial(), || future.as_mut().poll(&mut task_cx));
+            let res = coop::with_budget(coop::Budget::initial(), || {
+                future.as_mut().poll(&mut task_cx)
+            });
             if let Poll::Ready(out) = res {
                 return out;
             }
@@ -324,7 +326,12 @@ impl Context {
 
 impl Handle {
     #[track_caller]
-    pub(crate) fn spawn<F, N>(me: &Arc<Handle>, future: F, name: N, id: task::Id) -> JoinHandle<F::Output>
+    pub(crate) fn spawn<F, N>(
+        me: &Arc<Handle>,
+        future: F,
+        name: N,
+        id: task::Id,
+    ) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,
         F::Output: Send + 'static,
@@ -348,10 +355,6 @@ impl Handle {
     fn close_inject(&self) {
         let queue = self.inject.lock().take();
         drop(queue);
-    }
-
-    pub(crate) fn num_alive_tasks(&self) -> usize {
-        self.owned.len()
     }
 }
 
@@ -389,7 +392,8 @@ impl Schedule for Arc<Handle> {
 
 impl fmt::Debug for Handle {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("current_thread::Handle").finish_non_exhaustive()
+        f.debug_struct("current_thread::Handle")
+            .finish_non_exhaustive()
     }
 }
 

@@ -4,7 +4,6 @@ pub(crate) mod current_thread;
 pub(crate) mod multi_thread;
 
 use super::blocking::{BlockingSchedule, BlockingTask, EnterContext, SpawnError, Spawner};
-use super::config::Config;
 use super::context;
 use crate::loom::sync::Arc;
 use crate::runtime::task::{self, JoinHandle, TaskName};
@@ -40,40 +39,26 @@ impl Handle {
         }
     }
 
-    pub(crate) fn config(&self) -> &Config {
-        match self {
-            Handle::CurrentThread(h) => &h.config,
-            Handle::MultiThread(h) => &h.config,
-        }
-    }
-
     /// Runs `func` on the blocking pool.
-    pub(crate) fn spawn_blocking<F, R, N>(&self, func: F, name: N) -> Result<JoinHandle<R>, (JoinHandle<R>, SpawnError)>
+    pub(crate) fn spawn_blocking<F, R, N>(
+        &self,
+        func: F,
+        name: N,
+    ) -> Result<JoinHandle<R>, (JoinHandle<R>, SpawnError)>
     where
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
         N: TaskName,
     {
-        let (notified, join) =
-            task::unowned(BlockingTask::new(func), BlockingSchedule, name, task::Id::next());
+        let (notified, join) = task::unowned(
+            BlockingTask::new(func),
+            BlockingSchedule,
+            name,
+            task::Id::next(),
+        );
         match self.blocking_spawner().spawn(notified, false, self) {
             Ok(()) => Ok(join),
             Err(e) => Err((join, e)),
-        }
-    }
-
-    pub(crate) fn num_alive_tasks(&self) -> usize {
-        match self {
-            Handle::CurrentThread(h) => h.num_alive_tasks(),
-            Handle::MultiThread(h) => h.num_alive_tasks(),
-        }
-    }
-
-    pub(crate) fn ptr_eq(&self, other: &Handle) -> bool {
-        match (self, other) {
-            (Handle::CurrentThread(a), Handle::CurrentThread(b)) => Arc::ptr_eq(a, b),
-            (Handle::MultiThread(a), Handle::MultiThread(b)) => Arc::ptr_eq(a, b),
-            _ => false,
         }
     }
 }

@@ -131,12 +131,12 @@ impl<T: Future, S> Core<T, S> {
     /// The caller owns the stage and the task is complete.
     pub(super) unsafe fn take_output(&self) -> Result<T::Output, JoinError> {
         // SAFETY: exclusive access to the stage is the caller's contract.
-        self.stage.with_mut(|ptr| {
-            match std::mem::replace(unsafe { &mut *ptr }, Stage::Consumed) {
+        self.stage.with_mut(
+            |ptr| match std::mem::replace(unsafe { &mut *ptr }, Stage::Consumed) {
                 Stage::Finished(output) => output,
                 _ => panic!("JoinHandle polled after completion"),
-            }
-        })
+            },
+        )
     }
 }
 
@@ -172,11 +172,5 @@ impl<N> Trailer<N> {
                 w.wake_by_ref();
             }
         });
-    }
-}
-
-impl Header {
-    pub(crate) fn id(&self) -> Id {
-        self.id
     }
 }

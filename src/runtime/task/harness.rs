@@ -62,7 +62,9 @@ impl<T: Future, S: Schedule, N: TaskName> Harness<T, S, N> {
 
     /// Hands a new `Notified` reference (already counted) to the scheduler.
     pub(super) fn schedule(self) {
-        self.core().scheduler.schedule(Notified::from_raw(self.raw()));
+        self.core()
+            .scheduler
+            .schedule(Notified::from_raw(self.raw()));
     }
 
     /// Runs the task once. Consumes the `Notified` reference.
@@ -130,7 +132,9 @@ impl<T: Future, S: Schedule, N: TaskName> Harness<T, S, N> {
         // expects to be released), then store the output. A panicking drop
         // turns the output into a panic error.
         // SAFETY: still RUNNING: the stage is ours.
-        let dropped = catch_unwind(AssertUnwindSafe(|| unsafe { core.set_stage(Stage::Consumed) }));
+        let dropped = catch_unwind(AssertUnwindSafe(|| unsafe {
+            core.set_stage(Stage::Consumed)
+        }));
         let output = match dropped {
             Ok(()) => output,
             Err(payload) => Err(JoinError::panic(id, payload)),
@@ -146,7 +150,9 @@ impl<T: Future, S: Schedule, N: TaskName> Harness<T, S, N> {
         let id = self.header().id;
         let _current = CurrentTaskGuard::enter(self.raw());
         // SAFETY: the caller holds RUNNING.
-        let res = catch_unwind(AssertUnwindSafe(|| unsafe { core.set_stage(Stage::Consumed) }));
+        let res = catch_unwind(AssertUnwindSafe(|| unsafe {
+            core.set_stage(Stage::Consumed)
+        }));
         let err = match res {
             Ok(()) => JoinError::cancelled(id),
             Err(payload) => JoinError::panic(id, payload),
@@ -206,7 +212,7 @@ impl<T: Future, S: Schedule, N: TaskName> Harness<T, S, N> {
 
     /// True if the output is ready to be taken; otherwise `waker` will be
     /// woken at completion. Only the `JoinHandle` calls this.
-    pub(super) fn can_read_output(&self, waker: &Waker) -> bool {
+    fn can_read_output(&self, waker: &Waker) -> bool {
         let state = &self.header().state;
         let snapshot = state.load();
         debug_assert!(snapshot.is_join_interested());

@@ -97,17 +97,6 @@ impl<T> JoinHandle<T> {
     pub fn name(&self) -> Option<&str> {
         self.raw.name()
     }
-
-    /// Polls for completion without taking the output: `Ready` once the
-    /// task has finished (the output stays in the handle), otherwise the
-    /// waker is woken at completion.
-    pub(crate) fn poll_finished(&self, cx: &mut Context<'_>) -> Poll<()> {
-        if self.raw.poll_complete(cx.waker()) {
-            Poll::Ready(())
-        } else {
-            Poll::Pending
-        }
-    }
 }
 
 impl<T> Future for JoinHandle<T> {
@@ -196,6 +185,8 @@ impl RefUnwindSafe for AbortHandle {}
 
 impl fmt::Debug for AbortHandle {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("AbortHandle").field("id", &self.id()).finish()
+        f.debug_struct("AbortHandle")
+            .field("id", &self.id())
+            .finish()
     }
 }

@@ -147,10 +147,6 @@ impl<S: Schedule> OwnedTasks<S> {
     pub(crate) fn is_empty(&self) -> bool {
         self.len() == 0
     }
-
-    pub(crate) fn is_closed(&self) -> bool {
-        self.shards[0].lock().closed
-    }
 }
 
 /// # Safety

@@ -35,14 +35,16 @@ mod harness;
 mod id;
 mod join;
 mod list;
+#[cfg(all(test, loom))]
+mod loom_tests;
 mod raw;
 mod state;
 mod waker;
 
-pub(crate) use cell::{Header, TaskName};
+pub(crate) use cell::TaskName;
 pub use error::JoinError;
-pub(crate) use id::{current_task, try_current_id};
 pub use id::Id;
+pub(crate) use id::{current_task, try_current_id};
 pub use join::{AbortHandle, JoinHandle};
 pub(crate) use list::OwnedTasks;
 pub(crate) use raw::RawTask;
@@ -95,10 +97,6 @@ impl<S: 'static> Task<S> {
         self.raw
     }
 
-    pub(crate) fn id(&self) -> Id {
-        self.raw.id()
-    }
-
     /// Cancels the task for runtime shutdown; consumes this reference.
     pub(crate) fn shutdown(self) {
         let raw = self.raw;
@@ -130,14 +128,6 @@ impl<S: 'static> Notified<S> {
     /// discarded); consumes the reference.
     pub(crate) fn run_cancelled(self) {
         self.0.shutdown();
-    }
-
-    pub(crate) fn id(&self) -> Id {
-        self.0.id()
-    }
-
-    pub(crate) fn raw(&self) -> RawTask {
-        self.0.raw
     }
 }
 

@@ -18,8 +18,6 @@ pub(crate) struct Vtable {
     /// If complete, move the output into `*dst` (a
     /// `Poll<Result<T::Output, JoinError>>`); otherwise register the waker.
     pub(super) try_read_output: unsafe fn(NonNull<Header>, *mut (), &Waker),
-    /// Register the waker and report completion without taking the output.
-    pub(super) poll_complete: unsafe fn(NonNull<Header>, &Waker) -> bool,
     /// The `JoinHandle` is dropped (consumes its reference).
     pub(super) drop_join_handle: unsafe fn(NonNull<Header>),
     /// Runtime shutdown: cancel the task if idle (consumes one reference).
@@ -39,7 +37,6 @@ where
         schedule: schedule::<T, S, N>,
         dealloc: dealloc::<T, S, N>,
         try_read_output: try_read_output::<T, S, N>,
-        poll_complete: poll_complete::<T, S, N>,
         drop_join_handle: drop_join_handle::<T, S, N>,
         shutdown: shutdown::<T, S, N>,
         name: name::<T, S, N>,
@@ -129,11 +126,6 @@ impl RawTask {
         unsafe { (self.vtable().try_read_output)(self.ptr, dst, waker) }
     }
 
-    pub(super) fn poll_complete(self, waker: &Waker) -> bool {
-        // SAFETY: the vtable matches the cell; callers own the join interest.
-        unsafe { (self.vtable().poll_complete)(self.ptr, waker) }
-    }
-
     pub(super) fn drop_join_handle(self) {
         // SAFETY: as above; consumes the join handle's reference.
         unsafe { (self.vtable().drop_join_handle)(self.ptr) }
@@ -192,14 +184,6 @@ unsafe fn try_read_output<T: Future, S: Schedule, N: TaskName>(
         let dst = &mut *dst.cast::<std::task::Poll<Result<T::Output, super::JoinError>>>();
         Harness::<T, S, N>::from_raw(ptr).try_read_output(dst, waker);
     }
-}
-
-unsafe fn poll_complete<T: Future, S: Schedule, N: TaskName>(
-    ptr: NonNull<Header>,
-    waker: &Waker,
-) -> bool {
-    // SAFETY: see `poll`.
-    unsafe { Harness::<T, S, N>::from_raw(ptr) }.can_read_output(waker)
 }
 
 unsafe fn drop_join_handle<T: Future, S: Schedule, N: TaskName>(ptr: NonNull<Header>) {

@@ -95,7 +95,7 @@ impl State {
     /// holding `refs` references.
     pub(crate) fn new(refs: usize) -> State {
         State {
-            val: AtomicUsize::new(NOTIFIED | JOIN_INTEREST | refs * REF_ONE),
+            val: AtomicUsize::new(NOTIFIED | JOIN_INTEREST | (refs * REF_ONE)),
         }
     }
 

@@ -113,10 +113,6 @@ impl Idle {
             false
         }
     }
-
-    pub(super) fn num_searching(&self) -> usize {
-        searching(self.state.load(SeqCst))
-    }
 }
 
 #[cfg(all(test, not(loom)))]
@@ -141,6 +137,5 @@ mod tests {
         assert!(idle.transition_worker_to_searching());
         assert!(idle.transition_worker_to_searching());
         assert!(!idle.transition_worker_to_searching());
-        assert_eq!(idle.num_searching(), 2);
     }
 }

@@ -31,7 +31,7 @@ mod worker;
 use self::idle::Idle;
 use self::park::{SharedDriver, Unparker};
 use self::worker::Core;
-use crate::loom::sync::atomic::{AtomicBool, Ordering::SeqCst};
+use crate::loom::sync::atomic::{fence, AtomicBool, Ordering::SeqCst};
 use crate::loom::sync::{Arc, Mutex};
 use crate::runtime::blocking::Spawner;
 use crate::runtime::config::Config;
@@ -59,9 +59,9 @@ struct Shared {
     /// `block_in_place` handed one off).
     worker_slots: Box<[Mutex<Option<Box<Core>>>]>,
     /// Cores of workers that have shut down.
+    #[allow(clippy::vec_box)] // cores move between owners as boxes
     shutdown_cores: Mutex<Vec<Box<Core>>>,
     is_shutdown: AtomicBool,
-    driver: Arc<SharedDriver>,
 }
 
 struct Remote {
@@ -100,7 +100,6 @@ impl MultiThread {
                 worker_slots: slots.into_boxed_slice(),
                 shutdown_cores: Mutex::new(Vec::with_capacity(num_workers)),
                 is_shutdown: AtomicBool::new(false),
-                driver: shared_driver,
             },
             blocking_spawner,
             config,
@@ -136,9 +135,7 @@ impl MultiThread {
         for core in cores.iter_mut() {
             core.drain();
         }
-        while let Some(task) = steal_one(&handle.shared.inject) {
-            drop(task);
-        }
+        handle.drain_inject();
         if let Some(core) = cores.first() {
             drop(core.take_driver());
         }
@@ -158,7 +155,12 @@ fn steal_one<T>(inject: &Injector<T>) -> Option<T> {
 impl Handle {
     /// Spawns a task on this runtime.
     #[track_caller]
-    pub(crate) fn spawn<F, N>(me: &Arc<Handle>, future: F, name: N, id: task::Id) -> JoinHandle<F::Output>
+    pub(crate) fn spawn<F, N>(
+        me: &Arc<Handle>,
+        future: F,
+        name: N,
+        id: task::Id,
+    ) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,
         F::Output: Send + 'static,
@@ -166,20 +168,35 @@ impl Handle {
     {
         let (join, notified) = me.shared.owned.bind(future, me.clone(), name, id);
         if let Some(notified) = notified {
-            me.schedule_task(notified, false);
+            Handle::schedule_task(me, notified, false);
         }
         join
     }
 
-    fn schedule_task(self: &Arc<Self>, task: Notified<Arc<Handle>>, is_yield: bool) {
-        if let Err(task) = worker::schedule_local(self, task, is_yield) {
-            self.push_remote(task);
+    fn schedule_task(me: &Arc<Handle>, task: Notified<Arc<Handle>>, is_yield: bool) {
+        if let Err(task) = worker::schedule_local(me, task, is_yield) {
+            me.push_remote(task);
         }
     }
 
     fn push_remote(&self, task: Notified<Arc<Handle>>) {
         self.shared.inject.push(task);
+        // Pairs with the fence in `signal_shutdown`: either shutdown's final
+        // drain sees this task, or we see the flag and drain it ourselves.
+        // Otherwise a notification queued after the drain would keep its
+        // (already cancelled) task, and with it this handle, alive forever.
+        fence(SeqCst);
+        if self.is_shutdown() {
+            self.drain_inject();
+            return;
+        }
         self.notify_parked();
+    }
+
+    fn drain_inject(&self) {
+        while let Some(task) = steal_one(&self.shared.inject) {
+            drop(task);
+        }
     }
 
     /// Wakes one sleeping worker if nobody is searching for work.
@@ -201,6 +218,7 @@ impl Handle {
 
     fn signal_shutdown(&self) {
         self.shared.is_shutdown.store(true, SeqCst);
+        fence(SeqCst);
         for remote in self.shared.remotes.iter() {
             remote.unpark.unpark();
         }
@@ -213,19 +231,15 @@ impl Handle {
     pub(crate) fn num_workers(&self) -> usize {
         self.shared.remotes.len()
     }
-
-    pub(crate) fn num_alive_tasks(&self) -> usize {
-        self.shared.owned.len()
-    }
 }
 
 impl Schedule for Arc<Handle> {
     fn schedule(&self, task: Notified<Self>) {
-        self.schedule_task(task, false);
+        Handle::schedule_task(self, task, false);
     }
 
     fn yield_now(&self, task: Notified<Self>) {
-        self.schedule_task(task, true);
+        Handle::schedule_task(self, task, true);
     }
 
     fn release(&self, task: &task::Task<Self>) -> Option<task::Task<Self>> {
