@@ -136,7 +136,8 @@ impl Builder {
     /// A function that names each new runtime thread.
     ///
     /// ```
-    ///     /// let rt = weave::runtime::Builder::new_multi_thread()
+    /// use std::sync::atomic::{AtomicUsize, Ordering};
+    /// let rt = weave::runtime::Builder::new_multi_thread()
     ///     .thread_name_fn(|| {
     ///         static ID: AtomicUsize = AtomicUsize::new(0);
     ///         format!("pool-{}", ID.fetch_add(1, Ordering::Relaxed))
