@@ -17,7 +17,6 @@
 use super::cell::{Header, Links, TaskName};
 use super::raw::RawTask;
 use super::{Id, JoinHandle, Notified, Schedule, Task};
-use crate::loom::sync::atomic::{AtomicUsize, Ordering};
 use crate::loom::sync::Mutex;
 use std::future::Future;
 use std::marker::PhantomData;
@@ -25,12 +24,14 @@ use std::ptr::NonNull;
 
 pub(crate) struct OwnedTasks<S: 'static> {
     shards: Box<[Mutex<Shard>]>,
-    live: AtomicUsize,
     _p: PhantomData<fn(S)>,
 }
 
 struct Shard {
     head: Option<NonNull<Header>>,
+    /// Tasks in this shard (kept per shard: a shared counter would be one
+    /// more contended cache line on every spawn and completion).
+    len: usize,
     closed: bool,
 }
 
@@ -47,11 +48,11 @@ impl<S: Schedule> OwnedTasks<S> {
                 .map(|_| {
                     Mutex::new(Shard {
                         head: None,
+                        len: 0,
                         closed: false,
                     })
                 })
                 .collect(),
-            live: AtomicUsize::new(0),
             _p: PhantomData,
         }
     }
@@ -90,7 +91,7 @@ impl<S: Schedule> OwnedTasks<S> {
         }
         // SAFETY: the shard lock is held, and the new task is in no list.
         unsafe { push_front(&mut shard, raw.header_ptr()) };
-        self.live.fetch_add(1, Ordering::Relaxed);
+        shard.len += 1;
         (join, Some(notified))
     }
 
@@ -101,7 +102,7 @@ impl<S: Schedule> OwnedTasks<S> {
         let mut shard = self.shard(raw.id()).lock();
         // SAFETY: the shard lock is held.
         if unsafe { unlink(&mut shard, raw.header_ptr()) } {
-            self.live.fetch_sub(1, Ordering::Relaxed);
+            shard.len -= 1;
             Some(Task::from_raw(raw))
         } else {
             None
@@ -126,12 +127,12 @@ impl<S: Schedule> OwnedTasks<S> {
                         // SAFETY: the lock is held and `head` is listed.
                         Some(head) => unsafe {
                             unlink(&mut guard, head);
+                            guard.len -= 1;
                             RawTask::from_raw(head)
                         },
                         None => break,
                     }
                 };
-                self.live.fetch_sub(1, Ordering::Relaxed);
                 // Outside the lock: the future's destructor may spawn, wake
                 // or complete other tasks of this list.
                 task.shutdown();
@@ -141,7 +142,7 @@ impl<S: Schedule> OwnedTasks<S> {
 
     /// Number of tasks in the list.
     pub(crate) fn len(&self) -> usize {
-        self.live.load(Ordering::Relaxed)
+        self.shards.iter().map(|s| s.lock().len).sum()
     }
 
     pub(crate) fn is_empty(&self) -> bool {
