@@ -116,7 +116,8 @@ impl Handle {
     /// When called from a thread that drives a runtime.
     #[track_caller]
     pub fn block_on<F: Future>(&self, future: F) -> F::Output {
-        let Some(_enter) = enter::try_enter(false) else {
+        let multi = matches!(self.inner, scheduler::Handle::MultiThread(_));
+        let Some(_enter) = enter::try_enter(multi) else {
             panic!("{BLOCK_ON_IN_RUNTIME}");
         };
         let _current = context::set_current(&self.inner);

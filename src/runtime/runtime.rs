@@ -84,7 +84,10 @@ impl Runtime {
     /// task or another `block_on`): await the future instead.
     #[track_caller]
     pub fn block_on<F: Future>(&self, future: F) -> F::Output {
-        let Some(_enter) = enter::try_enter(false) else {
+        // On a multi-thread runtime `block_in_place` is allowed inside
+        // `block_on` (it just runs the closure), as in Tokio.
+        let multi = matches!(self.scheduler, Scheduler::MultiThread(_));
+        let Some(_enter) = enter::try_enter(multi) else {
             panic!("{BLOCK_ON_IN_RUNTIME}");
         };
         let _current = context::set_current(&self.handle.inner);
@@ -175,13 +178,13 @@ impl Drop for Runtime {
             return;
         }
         if enter::is_entered() {
-            if std::thread::panicking() {
-                // Already unwinding: do not wait on threads that may include
-                // this one; cancel what we can.
-                self.shutdown(Some(Duration::ZERO));
-                return;
+            // Waiting for the threads here could deadlock (they may include
+            // this one): shut down without waiting, then report the misuse.
+            self.shutdown(Some(Duration::ZERO));
+            if !std::thread::panicking() {
+                panic!("{DROP_IN_RUNTIME}");
             }
-            panic!("{DROP_IN_RUNTIME}");
+            return;
         }
         self.shutdown(None);
     }

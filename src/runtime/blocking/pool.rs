@@ -4,8 +4,11 @@
 //! - `num_threads` counts live pool threads; `num_idle` those waiting for
 //!   work; `num_notify` the wake-ups sent to idle threads and not yet
 //!   consumed. A queued task is picked up by an idle thread (one notify per
-//!   task) or by a new thread; when `num_threads` reaches the cap, tasks
-//!   wait in the queue for the next free thread.
+//!   task) or by a new thread.
+//! - Mandatory jobs (runtime workers, including the one `block_in_place`
+//!   hands a worker's queue to) are taken before any other job and ignore the
+//!   cap; at most `max_blocking_threads` ordinary jobs run at once
+//!   (`num_blocking_running`), the rest wait in the queue.
 //! - After `shutdown`, no task is queued any more; queued tasks are run if
 //!   mandatory (runtime workers, which then see the shutdown and return) and
 //!   cancelled otherwise. Every thread is joined, so nothing outlives the
@@ -70,6 +73,10 @@ struct Inner {
 
 struct Shared {
     queue: VecDeque<Job>,
+    /// Mandatory jobs waiting for a thread; served before `queue`.
+    mandatory: VecDeque<Job>,
+    /// Ordinary jobs running now (at most `max_blocking_threads`).
+    num_blocking_running: usize,
     num_threads: usize,
     num_idle: usize,
     num_notify: usize,
@@ -112,6 +119,8 @@ impl BlockingPool {
                 inner: Arc::new(Inner {
                     shared: Mutex::new(Shared {
                         queue: VecDeque::new(),
+                        mandatory: VecDeque::new(),
+                        num_blocking_running: 0,
                         num_threads: 0,
                         num_idle: 0,
                         num_notify: 0,
@@ -198,9 +207,11 @@ impl Spawner {
             task.run_cancelled();
             return Err(SpawnError::ShuttingDown);
         }
-        shared.queue.push_back(Job { task, mandatory });
         if mandatory {
             shared.num_mandatory_running += 1;
+            shared.mandatory.push_back(Job { task, mandatory });
+        } else {
+            shared.queue.push_back(Job { task, mandatory });
         }
         if shared.num_idle > shared.num_notify {
             shared.num_notify += 1;
@@ -222,7 +233,12 @@ impl Spawner {
             }
             Err(e) if shared.num_threads == 0 => {
                 // Nobody could ever run it: take it back and cancel it.
-                let job = shared.queue.pop_back().expect("task just queued");
+                let job = if mandatory {
+                    shared.mandatory.pop_back()
+                } else {
+                    shared.queue.pop_back()
+                }
+                .expect("task just queued");
                 if job.mandatory {
                     shared.num_mandatory_running -= 1;
                 }
@@ -263,6 +279,20 @@ impl Spawner {
 }
 
 impl Inner {
+    /// The next job this thread may run: a mandatory one first, else an
+    /// ordinary one if fewer than `max_blocking_threads` are running.
+    fn take_job(&self, shared: &mut Shared) -> Option<Job> {
+        if let Some(job) = shared.mandatory.pop_front() {
+            return Some(job);
+        }
+        if shared.num_blocking_running >= self.config.max_blocking_threads {
+            return None;
+        }
+        let job = shared.queue.pop_front()?;
+        shared.num_blocking_running += 1;
+        Some(job)
+    }
+
     fn run(&self, id: usize) {
         if let Some(f) = &self.config.after_start {
             f();
@@ -270,13 +300,15 @@ impl Inner {
         let mut shared = self.shared.lock();
         let mut join_previous = None;
         'main: loop {
-            while let Some(job) = shared.queue.pop_front() {
+            while let Some(job) = self.take_job(&mut shared) {
                 drop(shared);
                 let mandatory = job.mandatory;
                 job.task.run();
                 shared = self.shared.lock();
                 if mandatory {
                     shared.num_mandatory_running -= 1;
+                } else {
+                    shared.num_blocking_running -= 1;
                 }
             }
             if shared.shutdown {
@@ -310,7 +342,11 @@ impl Inner {
         }
         if shared.shutdown {
             // Nothing new can be queued now; drain what is left.
-            while let Some(job) = shared.queue.pop_front() {
+            while let Some(job) = shared
+                .mandatory
+                .pop_front()
+                .or_else(|| shared.queue.pop_front())
+            {
                 drop(shared);
                 let mandatory = job.mandatory;
                 if mandatory {

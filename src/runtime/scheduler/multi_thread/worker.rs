@@ -399,11 +399,10 @@ pub(crate) fn block_in_place<F: FnOnce() -> R, R>(f: F) -> R {
         }
         Some(())
     });
-    if handed_off.is_some() {
-        crate::enter::exit_runtime(f)
-    } else {
-        f()
-    }
+    // Without a hand-off (inside `block_on`, or no thread could be started)
+    // the closure still runs with blocking allowed, as the caller asked.
+    let _ = handed_off;
+    crate::enter::exit_runtime(f)
 }
 
 /// A small xorshift generator for picking steal victims.
