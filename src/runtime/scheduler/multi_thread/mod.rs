@@ -58,9 +58,11 @@ struct Shared {
     /// Cores waiting for a thread to run them (at start, and after
     /// `block_in_place` handed one off).
     worker_slots: Box<[Mutex<Option<Box<Core>>>]>,
-    /// Cores of workers that have shut down.
+    /// Cores of workers that have shut down; `None` once the runtime's
+    /// final shutdown step ran (a worker that stops later, after a
+    /// `shutdown_timeout` expired, drains its own core).
     #[allow(clippy::vec_box)] // cores move between owners as boxes
-    shutdown_cores: Mutex<Vec<Box<Core>>>,
+    shutdown_cores: Mutex<Option<Vec<Box<Core>>>>,
     is_shutdown: AtomicBool,
 }
 
@@ -98,7 +100,7 @@ impl MultiThread {
                 idle: Idle::new(num_workers),
                 owned: OwnedTasks::new(num_workers * 4),
                 worker_slots: slots.into_boxed_slice(),
-                shutdown_cores: Mutex::new(Vec::with_capacity(num_workers)),
+                shutdown_cores: Mutex::new(Some(Vec::with_capacity(num_workers))),
                 is_shutdown: AtomicBool::new(false),
             },
             blocking_spawner,
@@ -128,7 +130,7 @@ impl MultiThread {
     /// notifications.
     pub(crate) fn finish_shutdown(&self, handle: &Handle) {
         handle.shared.owned.close_and_shutdown_all(0);
-        let mut cores: Vec<Box<Core>> = std::mem::take(&mut *handle.shared.shutdown_cores.lock());
+        let mut cores: Vec<Box<Core>> = handle.shared.shutdown_cores.lock().take().unwrap_or_default();
         for slot in handle.shared.worker_slots.iter() {
             cores.extend(slot.lock().take());
         }

@@ -334,7 +334,11 @@ impl Context {
         // workers (they start at other shards).
         self.handle.shared.owned.close_and_shutdown_all(self.index);
         core.drain();
-        self.handle.shared.shutdown_cores.lock().push(core);
+        match self.handle.shared.shutdown_cores.lock().as_mut() {
+            Some(cores) => cores.push(core),
+            // The runtime already finished shutting down without us.
+            None => drop(core),
+        }
     }
 }
 
