@@ -359,7 +359,12 @@ pub(super) fn schedule_local(handle: &Arc<Handle>, task: Task, is_yield: bool) -
             // which the final shutdown step empties.
             return Err(task);
         }
-        let pushed_to_queue = if is_yield || !core.lifo_enabled {
+        let should_notify = if is_yield {
+            // This worker picks a yielded task up again itself; another
+            // worker is only worth waking if there is more to share.
+            core.run_queue.push(task);
+            core.run_queue.len() > 1
+        } else if !core.lifo_enabled {
             core.run_queue.push(task);
             true
         } else {
@@ -372,7 +377,7 @@ pub(super) fn schedule_local(handle: &Arc<Handle>, task: Task, is_yield: bool) -
             }
         };
         drop(slot);
-        if pushed_to_queue {
+        if should_notify {
             // Stealable work appeared: make sure someone is looking.
             handle.notify_parked();
         }
