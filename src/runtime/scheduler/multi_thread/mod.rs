@@ -130,7 +130,12 @@ impl MultiThread {
     /// notifications.
     pub(crate) fn finish_shutdown(&self, handle: &Handle) {
         handle.shared.owned.close_and_shutdown_all(0);
-        let mut cores: Vec<Box<Core>> = handle.shared.shutdown_cores.lock().take().unwrap_or_default();
+        let mut cores: Vec<Box<Core>> = handle
+            .shared
+            .shutdown_cores
+            .lock()
+            .take()
+            .unwrap_or_default();
         for slot in handle.shared.worker_slots.iter() {
             cores.extend(slot.lock().take());
         }
