@@ -1,0 +1,29 @@
+#!/usr/bin/env python3
+"""Print a weave/Tokio table of criterion medians from target/criterion.
+
+Run after `cargo bench --bench <name>`: python3 benches/summarize.py [group-prefix...]
+"""
+import glob
+import json
+import sys
+
+rows = {}
+for path in glob.glob("target/criterion/*/*/new/estimates.json"):
+    group, bench_id = path.split("/")[2:4]
+    if sys.argv[1:] and not any(group.startswith(p) for p in sys.argv[1:]):
+        continue
+    runtime, _, flavor = bench_id.partition("_")
+    median = json.load(open(path))["median"]["point_estimate"]
+    rows.setdefault((group, flavor), {})[runtime] = median
+
+
+def fmt(ns):
+    return f"{ns / 1e6:.3f} ms" if ns >= 1e6 else f"{ns / 1e3:.1f} µs"
+
+
+print("| workload | flavor | weave median | tokio median | weave/tokio |")
+print("|---|---|---|---|---|")
+for (group, flavor), d in sorted(rows.items()):
+    if "weave" in d and "tokio" in d:
+        ratio = d["weave"] / d["tokio"]
+        print(f"| {group} | {flavor} | {fmt(d['weave'])} | {fmt(d['tokio'])} | {ratio:.2f} |")
