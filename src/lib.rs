@@ -27,6 +27,7 @@ mod park;
 pub mod runtime;
 pub mod sync;
 pub mod task;
+pub mod time;
 
 pub use task::spawn;
 

@@ -67,9 +67,10 @@ impl ParkThread {
         self.inner.park(None);
     }
 
-    /// Like [`park`](Self::park) but gives up after `timeout`.
-    pub(crate) fn park_timeout(&self, timeout: Duration) {
-        self.inner.park(Some(timeout));
+    /// Like [`park`](Self::park) but gives up after `timeout`. Returns true
+    /// if it was woken by an unpark (also one that was already pending).
+    pub(crate) fn park_timeout(&self, timeout: Duration) -> bool {
+        self.inner.park(Some(timeout))
     }
 }
 
@@ -80,17 +81,17 @@ impl Default for ParkThread {
 }
 
 impl Inner {
-    fn park(&self, timeout: Option<Duration>) {
+    fn park(&self, timeout: Option<Duration>) -> bool {
         // Fast path: a notification is already waiting.
         if self
             .state
             .compare_exchange(NOTIFIED, EMPTY, SeqCst, SeqCst)
             .is_ok()
         {
-            return;
+            return true;
         }
         if timeout == Some(Duration::ZERO) {
-            return;
+            return false;
         }
         let mut guard = self.mutex.lock();
         match self.state.compare_exchange(EMPTY, PARKED, SeqCst, SeqCst) {
@@ -98,7 +99,7 @@ impl Inner {
             Err(NOTIFIED) => {
                 // Notified between the fast path and taking the lock.
                 self.state.store(EMPTY, SeqCst);
-                return;
+                return true;
             }
             Err(actual) => panic!("inconsistent park state: {actual}"),
         }
@@ -110,7 +111,7 @@ impl Inner {
                     .compare_exchange(NOTIFIED, EMPTY, SeqCst, SeqCst)
                     .is_ok()
                 {
-                    return;
+                    return true;
                 }
                 // Spurious wake-up: keep waiting.
             },
@@ -126,7 +127,7 @@ impl Inner {
                     self.condvar.wait(&mut guard);
                 }
                 // Whether notified or timed out, go back to EMPTY.
-                self.state.swap(EMPTY, SeqCst);
+                self.state.swap(EMPTY, SeqCst) == NOTIFIED
             }
         }
     }

@@ -2,7 +2,7 @@
 
 use super::blocking::{BlockingPool, ThreadConfig};
 use super::config::{Callback, Config};
-use super::driver::Driver;
+use super::driver::{Driver, DriverConfig};
 use super::runtime::{Runtime, Scheduler};
 use super::scheduler::{self, current_thread::CurrentThread, multi_thread::MultiThread};
 use super::Handle;
@@ -104,7 +104,10 @@ impl Builder {
         self
     }
 
-    /// Starts the runtime's clock paused (for tests of timer logic).
+    /// Starts the runtime's clock paused, for tests of timer logic: time only
+    /// moves with `time::advance`, or jumps to the next timer deadline when
+    /// every task is idle (auto-advance). Implies `enable_time`; only for the
+    /// current-thread runtime (`build` fails otherwise).
     pub fn start_paused(&mut self, start_paused: bool) -> &mut Self {
         self.start_paused = start_paused;
         self
@@ -263,7 +266,17 @@ impl Builder {
             keep_alive: self.keep_alive,
         });
         let spawner = blocking_pool.spawner().clone();
-        let (driver, driver_handle) = Driver::new();
+        if self.start_paused && self.kind == Kind::MultiThread {
+            return Err(invalid(
+                "start_paused requires the current_thread runtime (Builder::new_current_thread): \
+                 auto-advancing a paused clock needs every task to run on one thread"
+                    .to_string(),
+            ));
+        }
+        let (driver, driver_handle) = Driver::new(DriverConfig {
+            enable_time: self.enable_time,
+            start_paused: self.start_paused,
+        });
 
         match self.kind {
             Kind::CurrentThread => {

@@ -8,6 +8,7 @@
 //! must be dropped in reverse order.
 
 use super::scheduler;
+use super::time::TimeHandle;
 use std::cell::{Cell, RefCell};
 
 thread_local! {
@@ -67,6 +68,38 @@ pub(crate) fn with_current<R>(f: impl FnOnce(Option<&scheduler::Handle>) -> R) -
 /// A clone of the current handle, if any.
 pub(crate) fn try_current() -> Option<scheduler::Handle> {
     CURRENT.try_with(|c| c.borrow().clone()).ok().flatten()
+}
+
+/// The current runtime's timers, for `api` (named in the panic message).
+///
+/// # Panics
+///
+/// Outside a runtime, or if the runtime was built without the time driver.
+#[track_caller]
+pub(crate) fn time_handle(api: &'static str) -> TimeHandle {
+    with_current(|handle| {
+        match handle {
+        None => panic!("`{api}` called outside a runtime: {NO_RUNTIME}"),
+        Some(handle) => match &handle.driver().time {
+            Some(time) => time.clone(),
+            None => panic!(
+                "`{api}` needs the time driver, which this runtime does not have: build the \
+                 runtime with `Builder::enable_time()` or `Builder::enable_all()` (`Runtime::new()` \
+                 and `#[weave::main]` enable it)"
+            ),
+        },
+    }
+    })
+}
+
+/// The current runtime's timers, if there is a runtime with time enabled.
+pub(crate) fn try_time_handle() -> Option<TimeHandle> {
+    with_current(|handle| handle.and_then(|h| h.driver().time.clone()))
+}
+
+/// True if the current runtime is a current-thread one.
+pub(crate) fn is_current_thread_runtime() -> bool {
+    with_current(|handle| matches!(handle, Some(scheduler::Handle::CurrentThread(_))))
 }
 
 /// The message for calls that need a runtime but found none.

@@ -24,6 +24,7 @@ mod handle;
 mod runtime;
 pub(crate) mod scheduler;
 pub(crate) mod task;
+pub(crate) mod time;
 
 pub use builder::Builder;
 pub use handle::{EnterGuard, Handle, TryCurrentError};

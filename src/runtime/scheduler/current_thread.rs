@@ -42,7 +42,7 @@ pub(crate) struct Handle {
     core_waiters: Mutex<Vec<Waker>>,
     /// Set when the `block_on` future was woken.
     woken: AtomicBool,
-    driver: DriverHandle,
+    pub(crate) driver: DriverHandle,
     pub(crate) blocking_spawner: Spawner,
     pub(crate) config: Config,
 }
@@ -133,7 +133,9 @@ impl CurrentThread {
         handle.owned.close_and_shutdown_all(0);
         core.tasks.clear();
         handle.close_inject();
-        drop(core.driver.take());
+        if let Some(mut driver) = core.driver.take() {
+            driver.shutdown();
+        }
         assert!(handle.owned.is_empty(), "tasks left after shutdown");
     }
 }

@@ -5,6 +5,7 @@ pub(crate) mod multi_thread;
 
 use super::blocking::{BlockingSchedule, BlockingTask, EnterContext, SpawnError, Spawner};
 use super::context;
+use super::driver::DriverHandle;
 use crate::loom::sync::Arc;
 use crate::runtime::task::{self, JoinHandle, TaskName};
 use std::future::Future;
@@ -32,6 +33,13 @@ impl Handle {
         }
     }
 
+    pub(crate) fn driver(&self) -> &DriverHandle {
+        match self {
+            Handle::CurrentThread(h) => &h.driver,
+            Handle::MultiThread(h) => &h.driver,
+        }
+    }
+
     pub(crate) fn blocking_spawner(&self) -> &Spawner {
         match self {
             Handle::CurrentThread(h) => &h.blocking_spawner,
@@ -50,6 +58,13 @@ impl Handle {
         R: Send + 'static,
         N: TaskName,
     {
+        // A running blocking task holds back the paused clock's auto-advance
+        // (it may be about to wake a task that then needs the current time).
+        let hold = AutoAdvanceHold::new(self.driver());
+        let func = move || {
+            let _hold = hold;
+            func()
+        };
         let (notified, join) = task::unowned(
             BlockingTask::new(func),
             BlockingSchedule,
@@ -68,5 +83,28 @@ impl EnterContext for Handle {
 
     fn enter(&self) -> context::SetCurrentGuard {
         context::set_current(self)
+    }
+}
+
+/// Holds back auto-advance of a paused clock while alive.
+struct AutoAdvanceHold(DriverHandle);
+
+impl AutoAdvanceHold {
+    /// `None` when the runtime has no time driver.
+    fn new(driver: &DriverHandle) -> Option<AutoAdvanceHold> {
+        let time = driver.time.as_ref()?;
+        time.clock().inhibit_auto_advance();
+        Some(AutoAdvanceHold(driver.clone()))
+    }
+}
+
+impl Drop for AutoAdvanceHold {
+    fn drop(&mut self) {
+        if let Some(time) = &self.0.time {
+            time.clock().allow_auto_advance();
+        }
+        // The driver may be sleeping in real time because auto-advance was
+        // held back: wake it so it can jump the clock now.
+        self.0.unpark();
     }
 }

@@ -46,6 +46,7 @@ pub(crate) use worker::block_in_place;
 /// The scheduler's shared state, referenced by every task it owns.
 pub(crate) struct Handle {
     shared: Shared,
+    pub(crate) driver: DriverHandle,
     pub(crate) blocking_spawner: Spawner,
     pub(crate) config: Config,
 }
@@ -85,7 +86,7 @@ impl MultiThread {
         blocking_spawner: Spawner,
         config: Config,
     ) -> (MultiThread, Arc<Handle>) {
-        let shared_driver = SharedDriver::new(driver, driver_handle);
+        let shared_driver = SharedDriver::new(driver, driver_handle.clone());
         let mut remotes = Vec::with_capacity(num_workers);
         let mut slots = Vec::with_capacity(num_workers);
         for index in 0..num_workers {
@@ -103,6 +104,7 @@ impl MultiThread {
                 shutdown_cores: Mutex::new(Some(Vec::with_capacity(num_workers))),
                 is_shutdown: AtomicBool::new(false),
             },
+            driver: driver_handle,
             blocking_spawner,
             config,
         });
@@ -143,8 +145,8 @@ impl MultiThread {
             core.drain();
         }
         handle.drain_inject();
-        if let Some(core) = cores.first() {
-            drop(core.take_driver());
+        if let Some(mut driver) = cores.first().and_then(|core| core.take_driver()) {
+            driver.shutdown();
         }
     }
 }

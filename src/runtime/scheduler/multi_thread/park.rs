@@ -101,6 +101,16 @@ impl Parker {
         }
     }
 
+    /// Fires due timers without blocking, if no other worker holds the
+    /// driver (busy workers call this now and then).
+    pub(super) fn poll_driver(&self) {
+        if let Some(mut guard) = self.inner.shared.driver.try_lock() {
+            if let Some(driver) = guard.as_mut() {
+                driver.park_timeout(std::time::Duration::ZERO);
+            }
+        }
+    }
+
     /// Takes the driver out for shutdown (waits for the worker parked on it
     /// to let go).
     pub(super) fn take_driver(&self) -> Option<Driver> {
@@ -159,7 +169,10 @@ mod loom_tests {
     #[test]
     fn loom_worker_park_unpark() {
         loom::model(|| {
-            let (driver, handle) = Driver::new();
+            let (driver, handle) = Driver::new(crate::runtime::driver::DriverConfig {
+                enable_time: false,
+                start_paused: false,
+            });
             let shared = SharedDriver::new(driver, handle);
             let mut p1 = Parker::new(shared.clone());
             let mut p2 = Parker::new(shared);

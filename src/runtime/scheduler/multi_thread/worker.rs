@@ -271,6 +271,8 @@ impl Context {
     }
 
     fn maintenance(&self, mut core: Box<Core>) -> Box<Core> {
+        // A busy runtime still fires its timers on time.
+        core.park.poll_driver();
         if self.handle.is_shutdown() {
             core.is_shutdown = true;
         }
