@@ -74,9 +74,16 @@ impl Driver {
             }
             return;
         };
+        if limit == Some(Duration::ZERO) {
+            // Just fire what is due. Asking for the next deadline would tell
+            // the timers that someone sleeps until then, which is not so.
+            self.park.park_timeout(Duration::ZERO);
+            time.process();
+            return;
+        }
         let clock = time.clock();
         match time.next_deadline() {
-            Some(deadline) if limit != Some(Duration::ZERO) && clock.can_auto_advance() => {
+            Some(deadline) if clock.can_auto_advance() => {
                 // Paused clock and an idle runtime: unless someone already
                 // asked us to get up, jump to the next deadline.
                 if !self.park.park_timeout(Duration::ZERO) {
