@@ -15,6 +15,7 @@
 //! - Shutdown cancels every owned task on the shutting-down thread and
 //!   closes the injection queue, after which scheduled tasks are dropped.
 
+use super::scoped::Scoped;
 use crate::coop;
 use crate::loom::sync::atomic::{AtomicBool, Ordering::SeqCst};
 use crate::loom::sync::{Arc, Mutex};
@@ -22,11 +23,10 @@ use crate::runtime::blocking::Spawner;
 use crate::runtime::config::Config;
 use crate::runtime::driver::{Driver, DriverHandle};
 use crate::runtime::task::{self, JoinHandle, Notified, OwnedTasks, Schedule, TaskName};
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::fmt;
 use std::future::Future;
-use std::ptr;
 use std::task::{Context as TaskContext, Poll, Wake, Waker};
 
 type Task = Notified<Arc<Handle>>;
@@ -64,22 +64,16 @@ struct Context {
 }
 
 thread_local! {
-    static CURRENT: Cell<*const Context> = const { Cell::new(ptr::null()) };
+    static CURRENT: Scoped<Context> = const { Scoped::new() };
 }
 
+/// Calls `f` with this thread's scheduler context, if it runs one.
 fn with_context<R>(f: impl FnOnce(Option<&Context>) -> R) -> R {
-    let ptr = CURRENT.try_with(|c| c.get()).unwrap_or(ptr::null());
-    // SAFETY: CURRENT is non-null only inside `block_on_core`, which keeps
-    // the Context alive on its stack while the pointer is set and restores
-    // the previous value (also on unwind) before returning.
-    f(unsafe { ptr.as_ref() })
-}
-
-struct ResetCurrent(*const Context);
-
-impl Drop for ResetCurrent {
-    fn drop(&mut self) {
-        let _ = CURRENT.try_with(|c| c.set(self.0));
+    let mut f = Some(f);
+    match CURRENT.try_with(|c| c.with(|cx| (f.take().expect("called once"))(cx))) {
+        Ok(r) => r,
+        // The thread is being torn down.
+        Err(_) => (f.take().expect("not called yet"))(None),
     }
 }
 
@@ -128,14 +122,16 @@ impl CurrentThread {
             handle: handle.clone(),
             core: RefCell::new(None),
         };
-        let prev = CURRENT.with(|c| c.replace(&cx as *const Context));
-        let _reset = ResetCurrent(prev);
-        handle.owned.close_and_shutdown_all(0);
-        core.tasks.clear();
-        handle.close_inject();
-        if let Some(mut driver) = core.driver.take() {
-            driver.shutdown();
-        }
+        CURRENT.with(|c| {
+            c.set(&cx, || {
+                handle.owned.close_and_shutdown_all(0);
+                core.tasks.clear();
+                handle.close_inject();
+                if let Some(mut driver) = core.driver.take() {
+                    driver.shutdown();
+                }
+            })
+        });
         assert!(handle.owned.is_empty(), "tasks left after shutdown");
     }
 }
@@ -215,14 +211,21 @@ impl Wake for BlockOnWaker {
 fn block_on_core<F: Future>(
     handle: &Arc<Handle>,
     core: Box<Core>,
-    mut future: std::pin::Pin<&mut F>,
+    future: std::pin::Pin<&mut F>,
 ) -> F::Output {
     let cx = Context {
         handle: handle.clone(),
         core: RefCell::new(Some(core)),
     };
-    let prev = CURRENT.with(|c| c.replace(&cx as *const Context));
-    let _reset = ResetCurrent(prev);
+    CURRENT.with(|c| c.set(&cx, || drive(&cx, handle, future)))
+}
+
+/// The `block_on` loop: polls the main future when woken, runs tasks, parks.
+fn drive<F: Future>(
+    cx: &Context,
+    handle: &Arc<Handle>,
+    mut future: std::pin::Pin<&mut F>,
+) -> F::Output {
     // Give the core back (and wake threads waiting for it) on the way out,
     // also on panic.
     struct ReturnCore<'a>(&'a Context);
@@ -236,7 +239,7 @@ fn block_on_core<F: Future>(
             }
         }
     }
-    let _return = ReturnCore(&cx);
+    let _return = ReturnCore(cx);
 
     let waker = Waker::from(std::sync::Arc::new(BlockOnWaker {
         handle: handle.clone(),

@@ -2,6 +2,7 @@
 
 pub(crate) mod current_thread;
 pub(crate) mod multi_thread;
+mod scoped;
 
 use super::blocking::{BlockingSchedule, BlockingTask, EnterContext, SpawnError, Spawner};
 use super::context;

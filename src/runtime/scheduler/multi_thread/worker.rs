@@ -9,10 +9,10 @@ use crate::runtime::config::Config;
 use crate::runtime::context;
 use crate::runtime::driver::Driver;
 use crate::runtime::scheduler;
+use crate::runtime::scheduler::scoped::Scoped;
 use crate::runtime::task::{self, Notified};
 use crossbeam_deque::{Steal, Stealer, Worker as LocalQueue};
-use std::cell::{Cell, RefCell};
-use std::ptr;
+use std::cell::RefCell;
 
 type Task = Notified<Arc<Handle>>;
 
@@ -45,23 +45,16 @@ struct Context {
 }
 
 thread_local! {
-    static CURRENT: Cell<*const Context> = const { Cell::new(ptr::null()) };
+    static CURRENT: Scoped<Context> = const { Scoped::new() };
 }
 
-/// Calls `f` with the current worker context, if this thread runs a worker.
+/// Calls `f` with this thread's scheduler context, if it runs one.
 fn with_context<R>(f: impl FnOnce(Option<&Context>) -> R) -> R {
-    let ptr = CURRENT.try_with(|c| c.get()).unwrap_or(ptr::null());
-    // SAFETY: CURRENT is only non-null inside `run`, which keeps the Context
-    // alive on its stack for as long as the pointer is set, and resets it
-    // (also on unwind) before returning.
-    f(unsafe { ptr.as_ref() })
-}
-
-struct ResetCurrent(*const Context);
-
-impl Drop for ResetCurrent {
-    fn drop(&mut self) {
-        let _ = CURRENT.try_with(|c| c.set(self.0));
+    let mut f = Some(f);
+    match CURRENT.try_with(|c| c.with(|cx| (f.take().expect("called once"))(cx))) {
+        Ok(r) => r,
+        // The thread is being torn down.
+        Err(_) => (f.take().expect("not called yet"))(None),
     }
 }
 
@@ -241,11 +234,13 @@ fn run(handle: Arc<Handle>, index: usize) {
         index,
         core: RefCell::new(None),
     };
-    let prev = CURRENT.with(|c| c.replace(&cx as *const Context));
-    let _reset = ResetCurrent(prev);
     // `run_loop` returns when the core is gone: shut down, or handed off by
     // `block_in_place` to another thread.
-    let _ = cx.run_loop(core);
+    CURRENT.with(|c| {
+        c.set(&cx, || {
+            let _ = cx.run_loop(core);
+        })
+    });
 }
 
 impl Context {
