@@ -9,13 +9,11 @@
 //! channels, barriers and atomics; the few short sleeps only make a race
 //! likely, and the waits for background threads poll for a generous while.
 
-use std::any::Any;
-use std::cell::Cell;
 use std::collections::HashSet;
 use std::io;
-use std::panic::{self, AssertUnwindSafe};
+
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
-use std::sync::{mpsc, Arc, Barrier, Mutex, Once};
+use std::sync::{mpsc, Arc, Barrier, Mutex};
 use std::time::{Duration, Instant};
 
 use weave::runtime::{Builder, Handle, Runtime, RuntimeFlavor};
@@ -60,67 +58,9 @@ fn new_rt(flavor: Flavor) -> Runtime {
         .expect("runtime builds")
 }
 
-/// Instantiates `fn $name(Flavor)` as `$name::current_thread` and
-/// `$name::multi_thread`.
-macro_rules! both_flavors {
-    ($($name:ident),* $(,)?) => {$(
-        mod $name {
-            #[test]
-            fn current_thread() {
-                super::$name(super::Flavor::CurrentThread)
-            }
-            #[test]
-            fn multi_thread() {
-                super::$name(super::Flavor::MultiThread)
-            }
-        }
-    )*};
-}
-
-/// Marker for panics the tests cause on purpose; the panic hook keeps them
-/// out of the test output.
-const EXPECTED: &str = "[expected panic]";
-
-thread_local! {
-    /// Set while `catch_panic` runs: panics on this thread are expected.
-    static QUIET: Cell<bool> = const { Cell::new(false) };
-}
-
-fn quiet_expected_panics() {
-    static ONCE: Once = Once::new();
-    ONCE.call_once(|| {
-        let prev = panic::take_hook();
-        panic::set_hook(Box::new(move |info| {
-            let expected = QUIET.with(|q| q.get())
-                || panic_message(info.payload()).is_some_and(|m| m.contains(EXPECTED));
-            if !expected {
-                prev(info);
-            }
-        }));
-    });
-}
-
-fn panic_message(payload: &(dyn Any + Send)) -> Option<&str> {
-    payload
-        .downcast_ref::<&'static str>()
-        .copied()
-        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
-}
-
-/// Runs `f`, which must panic, and returns the panic message.
-#[track_caller]
-fn catch_panic<R>(f: impl FnOnce() -> R) -> String {
-    quiet_expected_panics();
-    QUIET.with(|q| q.set(true));
-    let res = panic::catch_unwind(AssertUnwindSafe(f));
-    QUIET.with(|q| q.set(false));
-    match res {
-        Ok(_) => panic!("expected a panic, but the call returned"),
-        Err(payload) => panic_message(&*payload)
-            .unwrap_or("<non-string panic payload>")
-            .to_string(),
-    }
-}
+#[macro_use]
+mod common;
+use common::*;
 
 /// Counts its own drop.
 struct DropCounter(Arc<AtomicUsize>);
