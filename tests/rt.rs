@@ -1536,6 +1536,42 @@ fn idle_multi_thread_runtime_uses_no_cpu() {
     assert_eq!(rt.block_on(rt.spawn(async { 1 })).unwrap(), 1);
 }
 
+/// A runtime whose only work is a pending 10 s timer sleeps in the driver
+/// until the deadline: no polling loop, no CPU.
+#[test]
+fn idle_runtime_with_pending_timer_uses_no_cpu() {
+    const NAME: &str = "idle-timer"; // (Linux keeps 15 bytes of a thread name)
+    let rt = Builder::new_multi_thread()
+        .worker_threads(2)
+        .thread_name(NAME)
+        .enable_all()
+        .build()
+        .unwrap();
+    let (started_tx, started_rx) = oneshot::channel();
+    let sleeper = rt.spawn(async move {
+        started_tx.send(()).unwrap();
+        weave::time::sleep(Duration::from_secs(10)).await;
+    });
+    rt.block_on(started_rx).unwrap();
+    assert!(
+        wait_for(Duration::from_secs(10), || cpu_ticks_of_threads(NAME).1
+            == 2),
+        "expected two worker threads named {NAME}"
+    );
+    std::thread::sleep(Duration::from_millis(50));
+    let (before, _) = cpu_ticks_of_threads(NAME);
+    std::thread::sleep(Duration::from_millis(300));
+    let (after, _) = cpu_ticks_of_threads(NAME);
+    let used = after - before;
+    assert!(
+        used <= 5,
+        "workers waiting on a timer used {used} ticks (~{} ms) of CPU in 300 ms",
+        used * 10
+    );
+    assert!(!sleeper.is_finished());
+    sleeper.abort();
+}
+
 /// A `block_in_place` hand-off starts a thread for the worker; that thread
 /// must run the worker, not a queued `spawn_blocking` job beyond the
 /// `max_blocking_threads` cap.
