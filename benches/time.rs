@@ -230,10 +230,12 @@ fn benches(c: &mut Criterion) {
                 .warm_up_time(Duration::from_secs(1))
                 .measurement_time(Duration::from_secs(4));
         } else {
+            // Short iterations on a noisy 2-core machine: more samples give
+            // medians that repeat from run to run.
             group
-                .sample_size(30)
+                .sample_size(100)
                 .warm_up_time(Duration::from_secs(1))
-                .measurement_time(Duration::from_secs(3));
+                .measurement_time(Duration::from_secs(5));
         }
         for flavor in [Flavor::Multi, Flavor::Current] {
             weave_suite::bench(&mut group, workload, flavor);
