@@ -159,7 +159,9 @@ impl Config {
                 "worker_threads" => {
                     parse_worker_threads(value).map(|n| worker_threads = Some((n, arg)))
                 }
-                "start_paused" => parse_start_paused(value).map(|b| start_paused = Some(b)),
+                "start_paused" => {
+                    parse_start_paused(value).map(|b| start_paused = Some((b, arg)))
+                }
                 "crate" => parse_crate_path(value).map(|p| crate_path = Some(p)),
                 _ => unreachable!("`{name}` is in ARGUMENTS but has no parser"),
             };
@@ -185,12 +187,19 @@ impl Config {
             };
             errors.push(syn::Error::new_spanned(arg, msg));
         }
+        if let (Flavor::MultiThread, Some((true, arg))) = (flavor, start_paused) {
+            errors.push(syn::Error::new_spanned(
+                arg,
+                "`start_paused = true` requires `flavor = \"current_thread\"`: a paused clock \
+                 can only skip ahead when every task runs on one thread",
+            ));
+        }
         errors.finish()?;
 
         Ok(Config {
             flavor,
             worker_threads: worker_threads.map(|(n, _)| n),
-            start_paused,
+            start_paused: start_paused.map(|(b, _)| b),
             crate_path,
         })
     }
@@ -424,13 +433,24 @@ mod tests {
     fn all_arguments() {
         let config = parse(
             Kind::Test,
-            r#"flavor = "multi_thread", worker_threads = 4, start_paused = true, crate = "::my::reexport","#,
+            r#"flavor = "multi_thread", worker_threads = 4, start_paused = false, crate = "::my::reexport","#,
         )
         .unwrap();
         assert_eq!(config.flavor, Flavor::MultiThread);
         assert_eq!(config.worker_threads, Some(4));
-        assert_eq!(config.start_paused, Some(true));
+        assert_eq!(config.start_paused, Some(false));
         assert_eq!(crate_path(&config).as_deref(), Some(":: my :: reexport"));
+    }
+
+    #[test]
+    fn start_paused_needs_current_thread() {
+        let err = parse(Kind::Main, r#"start_paused = true"#).unwrap_err();
+        assert!(
+            err.to_string().contains("requires `flavor = \"current_thread\"`"),
+            "{err}"
+        );
+        assert!(parse(Kind::Test, r#"start_paused = true"#).is_ok());
+        assert!(parse(Kind::Main, r#"start_paused = false"#).is_ok());
     }
 
     #[test]

@@ -428,13 +428,13 @@ mod tests {
     fn options_configure_the_builder() {
         let expanded = expand_ok(
             Kind::Main,
-            r#"flavor = "multi_thread", worker_threads = 4, start_paused = true, crate = "tokio""#,
+            r#"flavor = "multi_thread", worker_threads = 4, start_paused = false, crate = "tokio""#,
             "async fn main() {}",
         );
         let expected_runtime = quote! {
             tokio::runtime::Builder::new_multi_thread()
                 .worker_threads(4)
-                .start_paused(true)
+                .start_paused(false)
                 .enable_all()
                 .build()
                 .expect("Failed building the Runtime")

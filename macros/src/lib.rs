@@ -173,6 +173,18 @@ use crate::config::Kind;
 /// async fn main() {}
 /// ```
 ///
+/// A paused clock needs the current-thread runtime:
+///
+/// ```compile_fail
+/// #[weave::main(start_paused = true)]
+/// async fn main() {}
+/// ```
+///
+/// ```
+/// #[weave::main(flavor = "current_thread", start_paused = true)]
+/// async fn main() {}
+/// ```
+///
 /// `worker_threads` must be an integer literal greater than zero:
 ///
 /// ```compile_fail
