@@ -159,9 +159,7 @@ impl Config {
                 "worker_threads" => {
                     parse_worker_threads(value).map(|n| worker_threads = Some((n, arg)))
                 }
-                "start_paused" => {
-                    parse_start_paused(value).map(|b| start_paused = Some((b, arg)))
-                }
+                "start_paused" => parse_start_paused(value).map(|b| start_paused = Some((b, arg))),
                 "crate" => parse_crate_path(value).map(|p| crate_path = Some(p)),
                 _ => unreachable!("`{name}` is in ARGUMENTS but has no parser"),
             };
@@ -446,7 +444,8 @@ mod tests {
     fn start_paused_needs_current_thread() {
         let err = parse(Kind::Main, r#"start_paused = true"#).unwrap_err();
         assert!(
-            err.to_string().contains("requires `flavor = \"current_thread\"`"),
+            err.to_string()
+                .contains("requires `flavor = \"current_thread\"`"),
             "{err}"
         );
         assert!(parse(Kind::Test, r#"start_paused = true"#).is_ok());
