@@ -15,7 +15,7 @@
 //! - Shutdown cancels every owned task on the shutting-down thread and
 //!   closes the injection queue, after which scheduled tasks are dropped.
 
-use super::scoped::Scoped;
+use super::scoped::{self, Scoped};
 use crate::coop;
 use crate::loom::sync::atomic::{AtomicBool, Ordering::SeqCst};
 use crate::loom::sync::{Arc, Mutex};
@@ -69,12 +69,7 @@ thread_local! {
 
 /// Calls `f` with this thread's scheduler context, if it runs one.
 fn with_context<R>(f: impl FnOnce(Option<&Context>) -> R) -> R {
-    let mut f = Some(f);
-    match CURRENT.try_with(|c| c.with(|cx| (f.take().expect("called once"))(cx))) {
-        Ok(r) => r,
-        // The thread is being torn down.
-        Err(_) => (f.take().expect("not called yet"))(None),
-    }
+    scoped::with_local(&CURRENT, f)
 }
 
 impl CurrentThread {

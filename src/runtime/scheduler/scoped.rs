@@ -49,3 +49,16 @@ impl<T> Scoped<T> {
         f(unsafe { self.ptr.get().as_ref() })
     }
 }
+
+/// [`Scoped::with`] on a thread-local `Scoped`, treating a thread that is
+/// being torn down (its thread-locals gone) as having no value set.
+pub(super) fn with_local<T: 'static, R>(
+    key: &'static std::thread::LocalKey<Scoped<T>>,
+    f: impl FnOnce(Option<&T>) -> R,
+) -> R {
+    let mut f = Some(f);
+    match key.try_with(|scoped| scoped.with(|value| (f.take().expect("called once"))(value))) {
+        Ok(r) => r,
+        Err(_) => (f.take().expect("not called yet"))(None),
+    }
+}

@@ -9,7 +9,7 @@ use crate::runtime::config::Config;
 use crate::runtime::context;
 use crate::runtime::driver::Driver;
 use crate::runtime::scheduler;
-use crate::runtime::scheduler::scoped::Scoped;
+use crate::runtime::scheduler::scoped::{self, Scoped};
 use crate::runtime::task::{self, Notified};
 use crossbeam_deque::{Steal, Stealer, Worker as LocalQueue};
 use std::cell::RefCell;
@@ -50,12 +50,7 @@ thread_local! {
 
 /// Calls `f` with this thread's scheduler context, if it runs one.
 fn with_context<R>(f: impl FnOnce(Option<&Context>) -> R) -> R {
-    let mut f = Some(f);
-    match CURRENT.try_with(|c| c.with(|cx| (f.take().expect("called once"))(cx))) {
-        Ok(r) => r,
-        // The thread is being torn down.
-        Err(_) => (f.take().expect("not called yet"))(None),
-    }
+    scoped::with_local(&CURRENT, f)
 }
 
 impl Core {
