@@ -521,7 +521,7 @@ mod tests {
             ("-> Self", quote!(Self)),
             ("", quote!(())),
         ] {
-            let expanded = expand_ok(Kind::Main, "", &format!("async fn f() {ret} {{ todo!() }}"));
+            let expanded = expand_ok(Kind::Main, "", &format!("async fn f() {ret} {{ body() }}"));
             let pin = pin_output(ty);
             assert!(
                 squash(&expanded).contains(&squash(pin)),
@@ -539,10 +539,10 @@ mod tests {
             "-> !",
             "-> (!)",
         ] {
-            let expanded = expand_ok(Kind::Main, "", &format!("async fn f() {ret} {{ todo!() }}"));
+            let expanded = expand_ok(Kind::Main, "", &format!("async fn f() {ret} {{ body() }}"));
             let text = squash(&expanded);
             assert!(!text.contains("__weave_never"), "{ret}: {text}");
-            let body = quote!(.block_on(async move { #[allow(unused_braces)] { todo!() } }));
+            let body = quote!(.block_on(async move { #[allow(unused_braces)] { body() } }));
             assert!(text.contains(&squash(body)), "{ret}: {text}");
         }
     }
