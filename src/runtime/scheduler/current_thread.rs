@@ -337,11 +337,7 @@ impl Handle {
         F::Output: Send + 'static,
         N: TaskName,
     {
-        let (join, notified) = me.owned.bind(future, me.clone(), name, id);
-        if let Some(notified) = notified {
-            me.schedule(notified);
-        }
-        join
+        me.owned.spawn(future, me, name, id)
     }
 
     fn pop_inject(&self) -> Option<Task> {

@@ -11,7 +11,7 @@
 //! - A task is in at most one list, in the shard `id % shards`; its links
 //!   are read and written only under that shard's lock.
 //! - The list owns one reference to each listed task; `remove` hands it back.
-//! - Once a shard is closed no task is added to it: `bind` on a closed list
+//! - Once a shard is closed no task is added to it: `spawn` on a closed list
 //!   cancels the new task at once, so nothing is spawned after shutdown began.
 
 use super::cell::{Header, Links, TaskName};
@@ -61,23 +61,24 @@ impl<S: Schedule> OwnedTasks<S> {
         &self.shards[(id.as_u64() as usize) & (self.shards.len() - 1)]
     }
 
-    /// Creates a task owned by this list. Returns its join handle and the
-    /// `Notified` to schedule, or `None` if the list is closed (the task was
-    /// cancelled on the spot).
-    pub(crate) fn bind<T, N>(
+    /// Creates a task owned by this list and schedules it on `scheduler`.
+    /// If the list is closed the task is cancelled on the spot (awaiting the
+    /// handle reports the cancellation).
+    pub(crate) fn spawn<T, N>(
         &self,
         future: T,
-        scheduler: S,
+        scheduler: &S,
         name: N,
         id: Id,
-    ) -> (JoinHandle<T::Output>, Option<Notified<S>>)
+    ) -> JoinHandle<T::Output>
     where
+        S: Clone,
         T: Future + Send + 'static,
         T::Output: Send + 'static,
         N: TaskName,
     {
         // References: the list, the Notified, the JoinHandle.
-        let raw = RawTask::new(future, scheduler, name, id, 3);
+        let raw = RawTask::new(future, scheduler.clone(), name, id, 3);
         let join = JoinHandle::new(raw);
         let notified = Notified::from_raw(raw);
         let mut shard = self.shard(id).lock();
@@ -87,12 +88,14 @@ impl<S: Schedule> OwnedTasks<S> {
             // and the Notified is dropped unused.
             raw.shutdown();
             drop(notified);
-            return (join, None);
+            return join;
         }
         // SAFETY: the shard lock is held, and the new task is in no list.
         unsafe { push_front(&mut shard, raw.header_ptr()) };
         shard.len += 1;
-        (join, Some(notified))
+        drop(shard);
+        scheduler.schedule(notified);
+        join
     }
 
     /// Takes `task` out of the list and returns the list's reference, or

@@ -41,11 +41,7 @@ where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
-    let (join, notified) = s.owned.bind(future, s.clone(), (), Id::next());
-    if let Some(n) = notified {
-        s.schedule(n);
-    }
-    join
+    s.owned.spawn(future, s, (), Id::next())
 }
 
 /// Runs queued tasks until the queue is empty.

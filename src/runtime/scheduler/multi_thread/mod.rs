@@ -175,11 +175,7 @@ impl Handle {
         F::Output: Send + 'static,
         N: TaskName,
     {
-        let (join, notified) = me.shared.owned.bind(future, me.clone(), name, id);
-        if let Some(notified) = notified {
-            Handle::schedule_task(me, notified, false);
-        }
-        join
+        me.shared.owned.spawn(future, me, name, id)
     }
 
     fn schedule_task(me: &Arc<Handle>, task: Notified<Arc<Handle>>, is_yield: bool) {
