@@ -48,6 +48,12 @@ impl Idle {
     /// nobody is already searching for work and someone is asleep.
     pub(super) fn worker_to_notify(&self) -> Option<usize> {
         fence(SeqCst);
+        self.worker_to_notify_after_fence()
+    }
+
+    /// As [`worker_to_notify`](Self::worker_to_notify), for a caller that has
+    /// already issued a `SeqCst` fence after queueing its work.
+    pub(super) fn worker_to_notify_after_fence(&self) -> Option<usize> {
         if !self.should_notify() {
             return None;
         }

@@ -195,7 +195,10 @@ impl Handle {
             self.drain_inject();
             return;
         }
-        self.notify_parked();
+        // The fence above also orders the push before the idle check.
+        if let Some(index) = self.shared.idle.worker_to_notify_after_fence() {
+            self.shared.remotes[index].unpark.unpark();
+        }
     }
 
     fn drain_inject(&self) {
