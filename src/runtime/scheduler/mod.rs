@@ -101,11 +101,15 @@ impl AutoAdvanceHold {
 
 impl Drop for AutoAdvanceHold {
     fn drop(&mut self) {
-        if let Some(time) = &self.0.time {
-            time.clock().allow_auto_advance();
+        let time = self
+            .0
+            .time
+            .as_ref()
+            .expect("a hold exists only with a time driver");
+        if time.clock().allow_auto_advance() {
+            // The driver of a paused clock sleeps until woken while
+            // auto-advance is held back: wake it so it can jump the clock.
+            self.0.unpark();
         }
-        // The driver may be sleeping in real time because auto-advance was
-        // held back: wake it so it can jump the clock now.
-        self.0.unpark();
     }
 }

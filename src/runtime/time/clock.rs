@@ -8,7 +8,7 @@
 //! Invariant: `now()` never goes backwards; pausing freezes it at the moment
 //! of the pause and resuming continues from the frozen value.
 
-use crate::loom::sync::atomic::{AtomicBool, Ordering};
+use crate::loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use crate::loom::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -17,6 +17,9 @@ pub(crate) struct Clock {
     /// False until the clock is first paused: until then `now()` is the real
     /// time and needs no lock (the common case, read on every timer).
     modified: AtomicBool,
+    /// Number of reasons auto-advance must wait (running blocking tasks).
+    /// An atomic, not in `inner`: every `spawn_blocking` touches it.
+    inhibit: AtomicUsize,
     inner: Mutex<Inner>,
 }
 
@@ -27,8 +30,6 @@ struct Inner {
     offset_nanos: i128,
     /// `Some(virtual now)` while paused.
     paused: Option<Instant>,
-    /// Number of reasons auto-advance must wait (running blocking tasks).
-    inhibit: usize,
 }
 
 fn shift(t: Instant, nanos: i128) -> Instant {
@@ -51,11 +52,11 @@ fn signed_nanos(later: Instant, earlier: Instant) -> i128 {
 impl Clock {
     pub(crate) fn new(start_paused: bool) -> Clock {
         Clock {
+            inhibit: AtomicUsize::new(0),
             modified: AtomicBool::new(start_paused),
             inner: Mutex::new(Inner {
                 offset_nanos: 0,
                 paused: start_paused.then(Instant::now),
-                inhibit: 0,
             }),
         }
     }
@@ -120,12 +121,15 @@ impl Clock {
     }
 
     pub(crate) fn inhibit_auto_advance(&self) {
-        self.inner.lock().inhibit += 1;
+        self.inhibit.fetch_add(1, Ordering::SeqCst);
     }
 
-    pub(crate) fn allow_auto_advance(&self) {
-        let mut inner = self.inner.lock();
-        inner.inhibit = inner.inhibit.saturating_sub(1);
+    /// Releases one hold. True if that was the last one and the clock is
+    /// paused: the driver may be waiting for exactly this and should be woken.
+    pub(crate) fn allow_auto_advance(&self) -> bool {
+        let prev = self.inhibit.fetch_sub(1, Ordering::SeqCst);
+        debug_assert!(prev > 0, "auto-advance allowed more often than inhibited");
+        prev == 1 && self.is_paused()
     }
 
     /// True if the clock is paused and nothing holds auto-advance back.
@@ -133,8 +137,7 @@ impl Clock {
         if !self.modified.load(Ordering::Acquire) {
             return false;
         }
-        let inner = self.inner.lock();
-        inner.paused.is_some() && inner.inhibit == 0
+        self.inhibit.load(Ordering::SeqCst) == 0 && self.inner.lock().paused.is_some()
     }
 }
 
