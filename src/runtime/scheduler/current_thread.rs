@@ -185,9 +185,6 @@ impl Wake for CoreWaiter {
     }
 }
 
-// SAFETY: the parker's state is only touched through atomics and its mutex.
-unsafe impl Sync for CoreWaiter {}
-
 /// Wakes the `block_on` future: flag + unpark the driver.
 struct BlockOnWaker {
     handle: Arc<Handle>,
