@@ -94,7 +94,13 @@ pub(crate) fn time_handle(api: &'static str) -> TimeHandle {
 
 /// The current runtime's timers, if there is a runtime with time enabled.
 pub(crate) fn try_time_handle() -> Option<TimeHandle> {
-    with_current(|handle| handle.and_then(|h| h.driver().time.clone()))
+    with_time_handle(|time| time.cloned())
+}
+
+/// Calls `f` with the current runtime's timers (if any) without cloning the
+/// handle, for callers that only read the clock.
+pub(crate) fn with_time_handle<R>(f: impl FnOnce(Option<&TimeHandle>) -> R) -> R {
+    with_current(|handle| f(handle.and_then(|h| h.driver().time.as_ref())))
 }
 
 /// True if the current runtime is a current-thread one.

@@ -45,10 +45,10 @@ impl Instant {
     /// assert!(b >= a);
     /// ```
     pub fn now() -> Instant {
-        match crate::runtime::context::try_time_handle() {
-            Some(handle) => Instant::from_std(handle.clock().now()),
+        crate::runtime::context::with_time_handle(|time| match time {
+            Some(time) => Instant::from_std(time.clock().now()),
             None => Instant::from_std(std::time::Instant::now()),
-        }
+        })
     }
 
     /// Wraps a `std::time::Instant`.
