@@ -96,7 +96,7 @@ macro_rules! suite {
             use $krate::task::yield_now;
             use $krate::time::{interval, sleep, timeout, MissedTickBehavior};
 
-            fn runtime(flavor: Flavor) -> Runtime {
+            pub fn runtime(flavor: Flavor) -> Runtime {
                 match flavor {
                     Flavor::Multi => Builder::new_multi_thread()
                         .worker_threads(WORKERS)
@@ -112,25 +112,25 @@ macro_rules! suite {
                 group: &mut BenchmarkGroup<'_, WallTime>,
                 workload: Workload,
                 flavor: Flavor,
+                rt: &Runtime,
             ) {
                 let id = format!("{}/{}", stringify!($krate), flavor.name());
-                let rt = runtime(flavor);
                 match workload {
                     Workload::TimeoutReady => {
-                        group.bench_function(id, |b| b.iter(|| timeout_ready(&rt)));
+                        group.bench_function(id, |b| b.iter(|| timeout_ready(rt)));
                     }
                     Workload::TimeoutChurn => {
-                        group.bench_function(id, |b| b.iter(|| timeout_churn(&rt)));
+                        group.bench_function(id, |b| b.iter(|| timeout_churn(rt)));
                     }
                     Workload::SleepPollDrop => {
-                        group.bench_function(id, |b| b.iter(|| sleep_poll_drop(&rt)));
+                        group.bench_function(id, |b| b.iter(|| sleep_poll_drop(rt)));
                     }
                     Workload::SleepMany => {
                         let remaining = Arc::new(AtomicUsize::new(0));
-                        group.bench_function(id, |b| b.iter(|| sleep_many(&rt, &remaining)));
+                        group.bench_function(id, |b| b.iter(|| sleep_many(rt, &remaining)));
                     }
                     Workload::IntervalTicks => {
-                        group.bench_function(id, |b| b.iter(|| interval_ticks(&rt)));
+                        group.bench_function(id, |b| b.iter(|| interval_ticks(rt)));
                     }
                 }
             }
@@ -238,8 +238,12 @@ fn benches(c: &mut Criterion) {
                 .measurement_time(Duration::from_secs(5));
         }
         for flavor in [Flavor::Multi, Flavor::Current] {
-            weave_suite::bench(&mut group, workload, flavor);
-            tokio_suite::bench(&mut group, workload, flavor);
+            // Both runtimes exist while either is measured, so each sees the
+            // same threads on the machine.
+            let weave_rt = weave_suite::runtime(flavor);
+            let tokio_rt = tokio_suite::runtime(flavor);
+            weave_suite::bench(&mut group, workload, flavor, &weave_rt);
+            tokio_suite::bench(&mut group, workload, flavor, &tokio_rt);
         }
         group.finish();
     }

@@ -10,6 +10,7 @@
 
 use crate::loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use crate::loom::sync::Mutex;
+use crate::runtime::time::coarse::CoarseClock;
 use std::time::{Duration, Instant};
 
 #[derive(Debug)]
@@ -21,6 +22,8 @@ pub(crate) struct Clock {
     /// An atomic, not in `inner`: every `spawn_blocking` touches it.
     inhibit: AtomicUsize,
     inner: Mutex<Inner>,
+    /// Answers `has_passed` for far deadlines without a precise clock read.
+    coarse: Option<CoarseClock>,
 }
 
 #[derive(Debug)]
@@ -58,7 +61,19 @@ impl Clock {
                 offset_nanos: 0,
                 paused: start_paused.then(Instant::now),
             }),
+            coarse: CoarseClock::new(),
         }
+    }
+
+    /// True if `deadline` is at or before `now()`. Cheaper than comparing
+    /// with `now()` when the deadline is far from now (see `coarse`).
+    pub(crate) fn has_passed(&self, deadline: Instant) -> bool {
+        if !self.modified.load(Ordering::Acquire) {
+            if let Some(answer) = self.coarse.as_ref().and_then(|c| c.has_passed(deadline)) {
+                return answer;
+            }
+        }
+        deadline <= self.now()
     }
 
     pub(crate) fn now(&self) -> Instant {

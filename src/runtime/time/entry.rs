@@ -300,7 +300,7 @@ impl TimerEntry {
             shared.state.store(FIRED | ERROR, Ordering::Release);
             return Some(Err(TimerError::Shutdown));
         }
-        if self.deadline <= handle.clock().now() {
+        if handle.clock().has_passed(self.deadline) {
             cancel(handle, shared, &mut self.registered);
             shared.state.store(FIRED, Ordering::Release);
             return Some(Ok(()));

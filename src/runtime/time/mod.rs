@@ -2,6 +2,8 @@
 //!
 //! Layout:
 //! - `clock.rs`: real or paused time (`Clock`).
+//! - `coarse.rs`: the kernel's cheap coarse clock, which tells registration
+//!   whether a far deadline has passed without a precise clock read.
 //! - `wheel.rs`: 6 levels x 64 slots, 1 ms resolution at level 0 (about
 //!   2.2 years of range; later deadlines are clamped).
 //! - `entry.rs`: `TimerEntry`, the per-`Sleep` state, stored inline in the
@@ -14,6 +16,7 @@
 //! the one the driver sleeps towards unparks it.
 
 mod clock;
+mod coarse;
 mod entry;
 mod handle;
 mod wheel;
