@@ -2,14 +2,17 @@
 """Print a weave/Tokio table of criterion medians from target/criterion.
 
 Run after `cargo bench --bench <name>`: python3 benches/summarize.py [group-prefix...]
+Reads $CARGO_TARGET_DIR/criterion when that variable is set.
 """
 import glob
 import json
+import os
 import sys
 
+root = os.path.join(os.environ.get("CARGO_TARGET_DIR", "target"), "criterion")
 rows = {}
-for path in glob.glob("target/criterion/*/*/new/estimates.json"):
-    group, bench_id = path.split("/")[2:4]
+for path in glob.glob(os.path.join(root, "*/*/new/estimates.json")):
+    group, bench_id = os.path.relpath(path, root).split("/")[0:2]
     if sys.argv[1:] and not any(group.startswith(p) for p in sys.argv[1:]):
         continue
     runtime, _, flavor = bench_id.partition("_")

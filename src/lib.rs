@@ -24,7 +24,11 @@ mod enter;
 mod loom;
 mod park;
 
+pub mod fs;
+pub mod io;
+pub mod net;
 pub mod runtime;
+pub mod signal;
 pub mod sync;
 pub mod task;
 pub mod time;

@@ -133,6 +133,18 @@ impl Inner {
     }
 }
 
+/// Something that wakes a parked driver thread, whatever it is parked on
+/// (a condvar, or the I/O driver's `epoll_wait`).
+pub(crate) trait Unpark: Send + Sync + std::fmt::Debug + 'static {
+    fn unpark(&self);
+}
+
+impl Unpark for Unparker {
+    fn unpark(&self) {
+        Unparker::unpark(self);
+    }
+}
+
 impl Unparker {
     pub(crate) fn unpark(&self) {
         match self.inner.state.swap(NOTIFIED, SeqCst) {

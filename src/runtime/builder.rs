@@ -274,9 +274,10 @@ impl Builder {
             ));
         }
         let (driver, driver_handle) = Driver::new(DriverConfig {
+            enable_io: self.enable_io,
             enable_time: self.enable_time,
             start_paused: self.start_paused,
-        });
+        })?;
 
         match self.kind {
             Kind::CurrentThread => {

@@ -92,6 +92,26 @@ pub(crate) fn time_handle(api: &'static str) -> TimeHandle {
     })
 }
 
+/// The current runtime's I/O driver.
+///
+/// # Panics
+///
+/// Outside a runtime, or if the runtime was built without the I/O driver.
+#[track_caller]
+pub(crate) fn io_handle() -> crate::runtime::io::IoHandle {
+    with_current(|handle| match handle {
+        None => panic!("an I/O resource was created outside a runtime: {NO_RUNTIME}"),
+        Some(handle) => match &handle.driver().io {
+            Some(io) => io.clone(),
+            None => panic!(
+                "I/O resources need the I/O driver, which this runtime does not have: build the \
+                 runtime with `Builder::enable_io()` or `Builder::enable_all()` (`Runtime::new()` \
+                 and `#[weave::main]` enable it)"
+            ),
+        },
+    })
+}
+
 /// The current runtime's timers, if there is a runtime with time enabled.
 pub(crate) fn try_time_handle() -> Option<TimeHandle> {
     with_time_handle(|time| time.cloned())

@@ -20,6 +20,7 @@ pub(crate) mod config;
 pub(crate) mod context;
 pub(crate) mod driver;
 mod handle;
+pub(crate) mod io;
 #[allow(clippy::module_inception)]
 mod runtime;
 pub(crate) mod scheduler;

@@ -55,7 +55,7 @@ pub(crate) struct TimeHandle {
 #[derive(Debug)]
 struct Inner {
     clock: Clock,
-    unpark: crate::park::Unparker,
+    unpark: Box<dyn crate::park::Unpark>,
     /// Tick 0.
     start: Instant,
     /// Set (under the lock) by `shutdown`; never cleared.
@@ -134,12 +134,12 @@ impl WakeBatch {
 impl TimeHandle {
     /// `unpark` wakes the thread parked on the driver (called when a deadline
     /// earlier than the one it sleeps towards is registered).
-    pub(crate) fn new(clock: Clock, unpark: crate::park::Unparker) -> TimeHandle {
+    pub(crate) fn new(clock: Clock, unpark: impl crate::park::Unpark) -> TimeHandle {
         let start = clock.now();
         TimeHandle {
             inner: Arc::new(Inner {
                 clock,
-                unpark,
+                unpark: Box::new(unpark),
                 start,
                 shutdown: AtomicBool::new(false),
                 locked: Mutex::new(Locked {

@@ -170,9 +170,11 @@ mod loom_tests {
     fn loom_worker_park_unpark() {
         loom::model(|| {
             let (driver, handle) = Driver::new(crate::runtime::driver::DriverConfig {
+                enable_io: false,
                 enable_time: false,
                 start_paused: false,
-            });
+            })
+            .unwrap();
             let shared = SharedDriver::new(driver, handle);
             let mut p1 = Parker::new(shared.clone());
             let mut p2 = Parker::new(shared);

@@ -28,7 +28,10 @@ pub(super) struct Core {
     run_queue: LocalQueue<Task>,
     is_searching: bool,
     is_shutdown: bool,
-    park: Parker,
+    /// `None` while the worker is parked (or polling the driver): the core
+    /// then sits in the context so that tasks woken by the driver land in
+    /// this worker's queues.
+    park: Option<Parker>,
     rand: FastRand,
     global_queue_interval: u32,
     event_interval: u32,
@@ -70,7 +73,7 @@ impl Core {
             run_queue,
             is_searching: false,
             is_shutdown: false,
-            park,
+            park: Some(park),
             rand: FastRand::new(index as u64 + 1),
             global_queue_interval: config.global_queue_interval.max(1),
             event_interval: config.event_interval.max(1),
@@ -88,7 +91,7 @@ impl Core {
     }
 
     pub(super) fn take_driver(&self) -> Option<Driver> {
-        self.park.take_driver()
+        self.park.as_ref().and_then(Parker::take_driver)
     }
 
     fn next_task(&mut self, handle: &Handle) -> Option<Task> {
@@ -260,13 +263,40 @@ impl Context {
         Err(())
     }
 
-    fn maintenance(&self, mut core: Box<Core>) -> Box<Core> {
-        // A busy runtime still fires its timers on time.
-        core.park.poll_driver();
+    fn maintenance(&self, core: Box<Core>) -> Box<Core> {
+        // A busy runtime still fires its timers and sees I/O on time.
+        let mut core = self.with_core_parked(core, |p| p.poll_driver());
         if self.handle.is_shutdown() {
             core.is_shutdown = true;
         }
+        self.notify_if_stealable(&core);
         core
+    }
+
+    /// Runs `f` on the core's parker with the core stored in the context,
+    /// so that tasks the driver wakes go to this worker's LIFO slot and queue
+    /// (it is about to run them) instead of the global queue plus a wake-up
+    /// of another worker. `schedule_local` sees `park == None` and does not
+    /// notify anyone; the caller decides afterwards.
+    fn with_core_parked(&self, mut core: Box<Core>, f: impl FnOnce(&mut Parker)) -> Box<Core> {
+        let mut park = core.park.take().expect("parker present outside park");
+        *self.core.borrow_mut() = Some(core);
+        f(&mut park);
+        let mut core = self
+            .core
+            .borrow_mut()
+            .take()
+            .expect("the core stays in place while parked");
+        core.park = Some(park);
+        core
+    }
+
+    /// More than one task arrived while we turned the driver: the queue
+    /// (not the LIFO slot) is stealable, so let another worker help.
+    fn notify_if_stealable(&self, core: &Core) {
+        if !core.run_queue.is_empty() {
+            self.handle.notify_parked();
+        }
     }
 
     fn run_task(&self, task: Task, mut core: Box<Core>) -> Result<Box<Core>, ()> {
@@ -302,12 +332,13 @@ impl Context {
         }
         if core.transition_to_parked(&self.handle) {
             while !core.is_shutdown {
-                core.park.park();
+                core = self.with_core_parked(core, Parker::park);
                 if self.handle.is_shutdown() {
                     core.is_shutdown = true;
                     break;
                 }
                 if core.transition_from_parked(&self.handle) {
+                    self.notify_if_stealable(&core);
                     break;
                 }
             }
@@ -351,7 +382,16 @@ pub(super) fn schedule_local(handle: &Arc<Handle>, task: Task, is_yield: bool) -
             // which the final shutdown step empties.
             return Err(task);
         }
-        let should_notify = if is_yield {
+        let should_notify = if core.park.is_none() {
+            // This worker is turning the driver and will look at its queues
+            // as soon as it returns (see `Context::with_core_parked`).
+            if !core.lifo_enabled || is_yield {
+                core.run_queue.push(task);
+            } else if let Some(prev) = core.lifo_slot.replace(task) {
+                core.run_queue.push(prev);
+            }
+            false
+        } else if is_yield {
             // This worker picks a yielded task up again itself; another
             // worker is only worth waking if there is more to share.
             core.run_queue.push(task);

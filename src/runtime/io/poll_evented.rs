@@ -1,0 +1,115 @@
+//! `PollEvented<E>`: a mio source registered with the driver, and the
+//! read/write loops shared by the socket types.
+//!
+//! Reads go straight from the socket into the caller's possibly
+//! uninitialized buffer through `socket2` (whose `recv` takes
+//! `MaybeUninit` bytes), so no buffer is zeroed first. The source is
+//! deregistered when the `PollEvented` is dropped or taken apart.
+
+use super::{Direction, Interest, Registration};
+use crate::io::ReadBuf;
+use std::io::{self, IoSlice, Write};
+use std::os::fd::AsFd;
+use std::task::{Context, Poll};
+
+pub(crate) struct PollEvented<E: mio::event::Source> {
+    io: Option<E>,
+    registration: Registration,
+}
+
+impl<E: mio::event::Source> PollEvented<E> {
+    /// Registers `io` for reading and writing with the current runtime.
+    ///
+    /// # Panics
+    ///
+    /// Outside a runtime, or in one without I/O enabled.
+    #[track_caller]
+    pub(crate) fn new(io: E) -> io::Result<PollEvented<E>> {
+        PollEvented::new_with_interest(io, Interest::READABLE | Interest::WRITABLE)
+    }
+
+    #[track_caller]
+    pub(crate) fn new_with_interest(mut io: E, interest: Interest) -> io::Result<PollEvented<E>> {
+        let registration = Registration::new(&mut io, interest)?;
+        Ok(PollEvented {
+            io: Some(io),
+            registration,
+        })
+    }
+
+    pub(crate) fn registration(&self) -> &Registration {
+        &self.registration
+    }
+
+    /// The source. Always present until `into_inner` or drop.
+    pub(crate) fn get_ref(&self) -> &E {
+        self.io.as_ref().expect("PollEvented source taken")
+    }
+
+    /// Deregisters and returns the source.
+    pub(crate) fn into_inner(mut self) -> io::Result<E> {
+        let mut io = self.io.take().expect("PollEvented source taken");
+        self.registration.deregister(&mut io)?;
+        Ok(io)
+    }
+}
+
+impl<E: mio::event::Source + AsFd> PollEvented<E> {
+    /// Reads into `buf` when readable (`recv` on the socket).
+    pub(crate) fn poll_read(
+        &self,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let sock = socket2::SockRef::from(self.get_ref());
+        let n = std::task::ready!(self.registration.poll_io(cx, Direction::Read, || {
+            // SAFETY: `recv` only writes into the unfilled bytes, never
+            // de-initializes any, and we account for exactly what it wrote.
+            sock.recv(unsafe { buf.unfilled_mut() })
+        }))?;
+        // SAFETY: the kernel initialized `n` bytes at the start of the
+        // unfilled part.
+        unsafe { buf.assume_init(n) };
+        buf.advance(n);
+        Poll::Ready(Ok(()))
+    }
+}
+
+impl<E> PollEvented<E>
+where
+    E: mio::event::Source,
+    for<'a> &'a E: Write,
+{
+    pub(crate) fn poll_write(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        let io = self.get_ref();
+        self.registration
+            .poll_io(cx, Direction::Write, || (&*io).write(buf))
+    }
+
+    pub(crate) fn poll_write_vectored(
+        &self,
+        cx: &mut Context<'_>,
+        bufs: &[IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        let io = self.get_ref();
+        self.registration
+            .poll_io(cx, Direction::Write, || (&*io).write_vectored(bufs))
+    }
+}
+
+impl<E: mio::event::Source> Drop for PollEvented<E> {
+    fn drop(&mut self) {
+        if let Some(mut io) = self.io.take() {
+            // The source is closed right after; a failed deregistration
+            // (runtime gone) leaves nothing behind, since closing the fd
+            // removes it from epoll.
+            let _ = self.registration.deregister(&mut io);
+        }
+    }
+}
+
+impl<E: mio::event::Source + std::fmt::Debug> std::fmt::Debug for PollEvented<E> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PollEvented").field("io", &self.io).finish()
+    }
+}
