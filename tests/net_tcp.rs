@@ -400,3 +400,53 @@ fn shutdown_runtime_fails_pending_io() {
     let err = other.block_on(async { stream.readable().await.unwrap_err() });
     assert!(err.to_string().contains("shut down"), "{err}");
 }
+
+/// A socket that always has data must not starve the other tasks of a
+/// current-thread runtime: reads charge the cooperative budget.
+#[test]
+fn always_ready_socket_does_not_starve_others() {
+    use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
+    use std::sync::Arc;
+    // A Unix socket pair: what the writer wrote is in the reader's queue at
+    // once, so the reader below never sees WouldBlock until it is drained.
+    let (mut w, r) = std::os::unix::net::UnixStream::pair().unwrap();
+    w.set_nonblocking(true).unwrap();
+    let mut queued = 0;
+    loop {
+        match std::io::Write::write(&mut w, &[5u8; 4096]) {
+            Ok(n) => queued += n,
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+            Err(e) => panic!("{e}"),
+        }
+    }
+    assert!(queued >= 64 * 1024, "only {queued} bytes fit");
+    let rt = rt(Flavor::CurrentThread);
+    rt.block_on(guard(async move {
+        let mut reader = weave::net::UnixStream::from_std(r).unwrap();
+        let reading = weave::spawn(async move {
+            // Learn the socket is readable first, so that from here on every
+            // read is ready at once.
+            reader.readable().await.unwrap();
+            let other_ran = Arc::new(AtomicBool::new(false));
+            let flag = other_ran.clone();
+            weave::spawn(async move { flag.store(true, SeqCst) });
+            // Tiny reads in a task that awaits nothing else: the spawned
+            // task can only run if these reads yield.
+            let mut buf = [0u8; 16];
+            let mut total = 0;
+            while total < queued {
+                total += reader.read(&mut buf).await.unwrap();
+                if other_ran.load(SeqCst) {
+                    return total;
+                }
+            }
+            total
+        });
+        let read_before_other_ran = reading.await.unwrap();
+        assert!(
+            read_before_other_ran < queued,
+            "the other task only ran after the reader drained all {queued} bytes"
+        );
+        drop(w);
+    }));
+}

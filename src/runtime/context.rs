@@ -56,6 +56,7 @@ impl Drop for SetCurrentGuard {
 }
 
 /// Calls `f` with the current handle, if any.
+#[inline]
 pub(crate) fn with_current<R>(f: impl FnOnce(Option<&scheduler::Handle>) -> R) -> R {
     let mut f = Some(f);
     match CURRENT.try_with(|c| (f.take().expect("called once"))(c.borrow().as_ref())) {
@@ -113,6 +114,7 @@ pub(crate) fn io_handle() -> crate::runtime::io::IoHandle {
 }
 
 /// The current runtime's timers, if there is a runtime with time enabled.
+#[inline]
 pub(crate) fn try_time_handle() -> Option<TimeHandle> {
     with_time_handle(|time| time.cloned())
 }

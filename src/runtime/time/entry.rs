@@ -359,10 +359,16 @@ impl TimerEntry {
 }
 
 /// Makes sure the entry is not linked and the driver is done with it.
+#[inline]
 fn cancel(handle: &TimeHandle, shared: &TimerShared, registered: &mut bool) {
-    if !*registered {
-        return;
+    if *registered {
+        cancel_registered(handle, shared, registered);
     }
+}
+
+/// The part of `cancel` for an entry that was inserted at some point.
+#[inline(never)]
+fn cancel_registered(handle: &TimeHandle, shared: &TimerShared, registered: &mut bool) {
     let state = shared.state.load(Ordering::Acquire);
     if state & FIRED == 0 || state & WAKING != 0 {
         let node = shared.node_ptr();
@@ -379,6 +385,7 @@ fn cancel(handle: &TimeHandle, shared: &TimerShared, registered: &mut bool) {
 }
 
 impl Drop for TimerEntry {
+    #[inline]
     fn drop(&mut self) {
         cancel(&self.handle, &self.shared, &mut self.registered);
         // Now unlinked with no driver access in progress: the waker is ours.
