@@ -1570,7 +1570,12 @@ impl AsyncSeek for SlowSeek {
         let target = match position {
             SeekFrom::Start(n) => n,
             SeekFrom::Current(d) => self.pos.checked_add_signed(d).unwrap(),
-            SeekFrom::End(_) => unimplemented!(),
+            SeekFrom::End(_) => {
+                return Err(io::Error::new(
+                    io::ErrorKind::Unsupported,
+                    "this mock has no end to seek from",
+                ))
+            }
         };
         self.target = Some(target);
         Ok(())
