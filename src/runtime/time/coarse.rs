@@ -21,9 +21,6 @@
 
 use std::time::{Duration, Instant};
 
-/// The coarse clock's resolution must be at most this for it to be used.
-const MAX_RESOLUTION: Duration = Duration::from_millis(20);
-
 #[derive(Debug)]
 pub(crate) struct CoarseClock {
     base: Instant,
@@ -59,8 +56,11 @@ impl CoarseClock {
 
 #[cfg(all(target_os = "linux", not(loom)))]
 mod imp {
-    use super::{CoarseClock, MAX_RESOLUTION};
+    use super::CoarseClock;
     use std::time::{Duration, Instant};
+
+    /// The coarse clock's resolution must be at most this for it to be used.
+    const MAX_RESOLUTION: Duration = Duration::from_millis(20);
 
     fn read(clock: libc::clockid_t) -> Option<u64> {
         let mut ts = libc::timespec {
