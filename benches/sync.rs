@@ -170,7 +170,7 @@ macro_rules! suite {
                     Workload::SemaphoreUncontended => {
                         let sem = Semaphore::new(1);
                         for _ in 0..10_000 {
-                            black_box(sem.acquire().await.unwrap());
+                            drop(black_box(sem.acquire().await.unwrap()));
                         }
                     }
                     Workload::SemaphoreContended => {
