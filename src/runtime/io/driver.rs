@@ -141,22 +141,30 @@ impl IoDriver {
         } else {
             Some(Duration::ZERO)
         };
-        let delivered = self.turn(wait);
+        let polled = self.poll_events(wait);
         if blocking && !notified {
+            // Back from `epoll_wait` before dispatching: the wakes below run
+            // on this very thread, and must not write the eventfd to get us
+            // out of a wait we already left.
             notified = state(self).swap(EMPTY, SeqCst) == NOTIFIED;
         }
+        let delivered = polled && self.dispatch();
         notified || delivered
     }
 
-    /// One `epoll_wait` and dispatch. Returns true if any resource got
-    /// readiness.
-    fn turn(&mut self, timeout: Option<Duration>) -> bool {
+    /// One `epoll_wait`. False if interrupted by a signal (no events).
+    fn poll_events(&mut self, timeout: Option<Duration>) -> bool {
         self.tick = self.tick.wrapping_add(1);
         match self.poll.poll(&mut self.events, timeout) {
-            Ok(()) => {}
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => return false,
+            Ok(()) => true,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => false,
             Err(e) => panic!("weave's I/O driver failed to poll for events: {e}"),
         }
+    }
+
+    /// Delivers the events of the last poll: records readiness and wakes
+    /// waiters. Returns true if any resource got readiness.
+    fn dispatch(&mut self) -> bool {
         {
             let table = self.shared.table.lock();
             for event in self.events.iter() {
