@@ -28,6 +28,7 @@
 //! ```
 
 mod addr;
+mod recv;
 pub mod tcp;
 mod udp;
 pub mod unix;

@@ -4,6 +4,7 @@ use super::split::{split, ReadHalf, WriteHalf};
 use super::split_owned::{split_owned, OwnedReadHalf, OwnedWriteHalf};
 use crate::io::{AsyncRead, AsyncWrite, Interest, ReadBuf, Ready};
 use crate::net::addr::{each_addr, ToSocketAddrs};
+use crate::net::recv::{recv_buf_mut, recv_read_buf};
 use crate::runtime::io::{Direction, PollEvented};
 use std::fmt;
 use std::future::poll_fn;
@@ -180,21 +181,10 @@ impl TcpStream {
     /// [`try_read`](TcpStream::try_read) into the spare capacity of `buf`,
     /// advancing it by the bytes read.
     pub fn try_read_buf<B: bytes::BufMut>(&self, buf: &mut B) -> io::Result<usize> {
-        self.io.registration().try_io(Interest::READABLE, || {
-            let chunk = buf.chunk_mut();
-            // SAFETY: `UninitSlice` is a byte slice that may be
-            // uninitialized; `recv` only writes into it.
-            let dst = unsafe {
-                std::slice::from_raw_parts_mut(
-                    chunk.as_mut_ptr().cast::<std::mem::MaybeUninit<u8>>(),
-                    chunk.len(),
-                )
-            };
-            let n = socket2::SockRef::from(self).recv(dst)?;
-            // SAFETY: the kernel initialized the first `n` bytes.
-            unsafe { buf.advance_mut(n) };
-            Ok(n)
-        })
+        let sock = socket2::SockRef::from(self);
+        self.io
+            .registration()
+            .try_io(Interest::READABLE, || recv_buf_mut(&sock, buf))
     }
 
     /// Writes without waiting: `WouldBlock` if the socket is not known to
@@ -250,14 +240,11 @@ impl TcpStream {
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<usize>> {
         let sock = socket2::SockRef::from(self);
-        let n = ready!(self.io.registration().poll_io(cx, Direction::Read, || {
-            // SAFETY: `peek` only writes into the unfilled bytes.
-            sock.peek(unsafe { buf.unfilled_mut() })
+        let before = buf.filled().len();
+        ready!(self.io.registration().poll_io(cx, Direction::Read, || {
+            recv_read_buf(&sock, buf, libc::MSG_PEEK)
         }))?;
-        // SAFETY: the kernel initialized `n` bytes there.
-        unsafe { buf.assume_init(n) };
-        buf.advance(n);
-        Poll::Ready(Ok(n))
+        Poll::Ready(Ok(buf.filled().len() - before))
     }
 
     /// Borrowed halves for reading and writing concurrently (in one task,
@@ -277,7 +264,10 @@ impl TcpStream {
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
-        self.io.poll_read(cx, buf)
+        let sock = socket2::SockRef::from(self);
+        self.io
+            .registration()
+            .poll_io(cx, Direction::Read, || recv_read_buf(&sock, buf, 0))
     }
 
     pub(crate) fn poll_write_priv(

@@ -6,7 +6,7 @@
 
 use super::socket_addr::{from_sock_addr, SocketAddr};
 use crate::io::{Interest, ReadBuf, Ready};
-use crate::net::udp::{recv_buf_mut, recv_from_buf_mut, recv_from_read_buf, recv_read_buf};
+use crate::net::recv::{recv_buf_mut, recv_from_buf_mut, recv_from_read_buf, recv_read_buf};
 use crate::runtime::io::{Direction, PollEvented};
 use bytes::BufMut;
 use socket2::SockRef;

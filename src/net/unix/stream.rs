@@ -4,8 +4,8 @@ use super::socket_addr::{abstract_addr, SocketAddr};
 use super::split::{ReadHalf, WriteHalf};
 use super::split_owned::{split_owned, OwnedReadHalf, OwnedWriteHalf};
 use crate::io::{AsyncRead, AsyncWrite, Interest, ReadBuf, Ready};
-use crate::net::udp::recv_buf_mut;
-use crate::runtime::io::PollEvented;
+use crate::net::recv::{recv_buf_mut, recv_read_buf};
+use crate::runtime::io::{Direction, PollEvented};
 use std::fmt;
 use std::future::poll_fn;
 use std::io::{self, IoSlice, IoSliceMut, Read, Write};
@@ -306,7 +306,10 @@ impl UnixStream {
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
-        self.io.poll_read(cx, buf)
+        let sock = socket2::SockRef::from(self);
+        self.io
+            .registration()
+            .poll_io(cx, Direction::Read, || recv_read_buf(&sock, buf, 0))
     }
 
     pub(super) fn poll_write_priv(

@@ -1,15 +1,12 @@
 //! `PollEvented<E>`: a mio source registered with the driver, and the
 //! read/write loops shared by the socket types.
 //!
-//! Reads go straight from the socket into the caller's possibly
-//! uninitialized buffer through `socket2` (whose `recv` takes
-//! `MaybeUninit` bytes), so no buffer is zeroed first. The source is
-//! deregistered when the `PollEvented` is dropped or taken apart.
+//! Reads are left to the socket types (`net/recv.rs` receives into
+//! uninitialized buffers). The source is deregistered when the
+//! `PollEvented` is dropped or taken apart.
 
 use super::{Direction, Interest, Registration};
-use crate::io::ReadBuf;
 use std::io::{self, IoSlice, Write};
-use std::os::fd::AsFd;
 use std::task::{Context, Poll};
 
 pub(crate) struct PollEvented<E: mio::event::Source> {
@@ -51,27 +48,6 @@ impl<E: mio::event::Source> PollEvented<E> {
         let mut io = self.io.take().expect("PollEvented source taken");
         self.registration.deregister(&mut io)?;
         Ok(io)
-    }
-}
-
-impl<E: mio::event::Source + AsFd> PollEvented<E> {
-    /// Reads into `buf` when readable (`recv` on the socket).
-    pub(crate) fn poll_read(
-        &self,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<io::Result<()>> {
-        let sock = socket2::SockRef::from(self.get_ref());
-        let n = std::task::ready!(self.registration.poll_io(cx, Direction::Read, || {
-            // SAFETY: `recv` only writes into the unfilled bytes, never
-            // de-initializes any, and we account for exactly what it wrote.
-            sock.recv(unsafe { buf.unfilled_mut() })
-        }))?;
-        // SAFETY: the kernel initialized `n` bytes at the start of the
-        // unfilled part.
-        unsafe { buf.assume_init(n) };
-        buf.advance(n);
-        Poll::Ready(Ok(()))
     }
 }
 
