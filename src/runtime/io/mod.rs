@@ -8,7 +8,7 @@
 //!   parks) and `IoHandle` (registration, unpark).
 //! - `registration.rs`: `Registration`, the per-resource handle sockets use.
 //! - `poll_evented.rs`: `PollEvented<E>`, a mio source plus its registration,
-//!   with the read/write loops the socket types share.
+//!   with the write loops the socket types share (reads are in `net/recv.rs`).
 
 mod driver;
 mod interest;

@@ -1,5 +1,5 @@
 //! `PollEvented<E>`: a mio source registered with the driver, and the
-//! read/write loops shared by the socket types.
+//! write loops shared by the socket types.
 //!
 //! Reads are left to the socket types (`net/recv.rs` receives into
 //! uninitialized buffers). The source is deregistered when the
