@@ -33,7 +33,7 @@ pub mod sync;
 pub mod task;
 pub mod time;
 
-pub use task::spawn;
+pub use task::{gather, spawn, try_gather};
 
 #[cfg(feature = "macros")]
 pub use weave_macros::{main, test};

@@ -19,16 +19,27 @@
 //! # });
 //! ```
 
+mod as_completed;
 mod blocking;
 mod builder;
+mod completion;
+mod gather;
+mod join_set;
 mod spawn;
+mod task_group;
+mod wait;
 mod yield_now;
 
 pub use crate::coop::{consume_budget, unconstrained, Unconstrained};
 pub use crate::runtime::task::{AbortHandle, Id, JoinError, JoinHandle};
+pub use as_completed::{as_completed, AsCompleted};
 pub use blocking::{block_in_place, spawn_blocking};
 pub use builder::Builder;
+pub use gather::{gather, try_gather};
+pub use join_set::JoinSet;
 pub use spawn::spawn;
+pub use task_group::TaskGroup;
+pub use wait::{wait, wait_timeout, ReturnWhen};
 pub use yield_now::yield_now;
 
 /// The id of the task this is called from.

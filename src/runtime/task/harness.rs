@@ -212,7 +212,7 @@ impl<T: Future, S: Schedule, N: TaskName> Harness<T, S, N> {
 
     /// True if the output is ready to be taken; otherwise `waker` will be
     /// woken at completion. Only the `JoinHandle` calls this.
-    fn can_read_output(&self, waker: &Waker) -> bool {
+    pub(super) fn can_read_output(&self, waker: &Waker) -> bool {
         let state = &self.header().state;
         let snapshot = state.load();
         debug_assert!(snapshot.is_join_interested());

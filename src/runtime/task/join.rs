@@ -8,7 +8,7 @@ use std::future::Future;
 use std::marker::PhantomData;
 use std::panic::{RefUnwindSafe, UnwindSafe};
 use std::pin::Pin;
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, Waker};
 
 /// An owned permission to await a spawned task's output.
 ///
@@ -69,6 +69,49 @@ impl<T> JoinHandle<T> {
     /// cancelled). Never blocks.
     pub fn is_finished(&self) -> bool {
         self.raw.state().load().is_complete()
+    }
+
+    /// `Ready` once the task has finished, leaving its output in place for a
+    /// later `.await` (which then returns at once); otherwise the waker of
+    /// `cx` is woken when it finishes (replacing a waker registered by an
+    /// earlier poll of this handle, as awaiting it would). Used by `JoinSet`
+    /// and `task::wait`, which must learn that a task finished without
+    /// taking its output.
+    pub(crate) fn poll_finished(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        // SAFETY: this handle owns the join interest (`&mut self`).
+        if unsafe { self.raw.poll_complete(cx.waker()) } {
+            Poll::Ready(())
+        } else {
+            Poll::Pending
+        }
+    }
+
+    /// The output of a task that [`poll_finished`](Self::poll_finished)
+    /// reported finished.
+    ///
+    /// # Panics
+    ///
+    /// If the task has not finished, or its output was already taken.
+    pub(crate) fn take_finished_output(&mut self) -> Result<T, JoinError> {
+        let mut out: Poll<Result<T, JoinError>> = Poll::Pending;
+        // SAFETY: as in `poll`. The task is complete, so the no-op waker is
+        // never stored.
+        unsafe {
+            self.raw
+                .try_read_output(&mut out as *mut _ as *mut (), Waker::noop());
+        }
+        match out {
+            Poll::Ready(output) => output,
+            Poll::Pending => panic!("take_finished_output on a task that has not finished"),
+        }
+    }
+
+    /// True if the task has finished with a [`JoinError`] (it panicked or was
+    /// cancelled) that has not been taken yet. Never blocks.
+    pub(crate) fn finished_with_error(&self) -> bool {
+        // SAFETY: this handle owns the join interest, and the output is only
+        // read after seeing COMPLETE (which publishes the stored output).
+        self.is_finished() && unsafe { self.raw.output_is_error() }
     }
 
     /// A handle that can abort the task but not await it; it does not keep

@@ -18,6 +18,10 @@ pub(crate) struct Vtable {
     /// If complete, move the output into `*dst` (a
     /// `Poll<Result<T::Output, JoinError>>`); otherwise register the waker.
     pub(super) try_read_output: unsafe fn(NonNull<Header>, *mut (), &Waker),
+    /// True if complete; otherwise register the waker (output left in place).
+    pub(super) poll_complete: unsafe fn(NonNull<Header>, &Waker) -> bool,
+    /// The task is complete and its output (not yet taken) is a `JoinError`.
+    pub(super) output_is_error: unsafe fn(NonNull<Header>) -> bool,
     /// The `JoinHandle` is dropped (consumes its reference).
     pub(super) drop_join_handle: unsafe fn(NonNull<Header>),
     /// Runtime shutdown: cancel the task if idle (consumes one reference).
@@ -37,6 +41,8 @@ where
         schedule: schedule::<T, S, N>,
         dealloc: dealloc::<T, S, N>,
         try_read_output: try_read_output::<T, S, N>,
+        poll_complete: poll_complete::<T, S, N>,
+        output_is_error: output_is_error::<T, S, N>,
         drop_join_handle: drop_join_handle::<T, S, N>,
         shutdown: shutdown::<T, S, N>,
         name: name::<T, S, N>,
@@ -126,6 +132,28 @@ impl RawTask {
         unsafe { (self.vtable().try_read_output)(self.ptr, dst, waker) }
     }
 
+    /// True if the task is complete; otherwise `waker` is woken when it
+    /// completes. The output stays in the task.
+    ///
+    /// # Safety
+    ///
+    /// The caller owns the join interest.
+    pub(super) unsafe fn poll_complete(self, waker: &Waker) -> bool {
+        // SAFETY: forwarded to the caller.
+        unsafe { (self.vtable().poll_complete)(self.ptr, waker) }
+    }
+
+    /// True if the task's stored output is a `JoinError` (panic or
+    /// cancellation).
+    ///
+    /// # Safety
+    ///
+    /// The caller owns the join interest and has seen the task complete.
+    pub(super) unsafe fn output_is_error(self) -> bool {
+        // SAFETY: forwarded to the caller.
+        unsafe { (self.vtable().output_is_error)(self.ptr) }
+    }
+
     pub(super) fn drop_join_handle(self) {
         // SAFETY: as above; consumes the join handle's reference.
         unsafe { (self.vtable().drop_join_handle)(self.ptr) }
@@ -184,6 +212,23 @@ unsafe fn try_read_output<T: Future, S: Schedule, N: TaskName>(
         let dst = &mut *dst.cast::<std::task::Poll<Result<T::Output, super::JoinError>>>();
         Harness::<T, S, N>::from_raw(ptr).try_read_output(dst, waker);
     }
+}
+
+unsafe fn poll_complete<T: Future, S: Schedule, N: TaskName>(
+    ptr: NonNull<Header>,
+    waker: &Waker,
+) -> bool {
+    // SAFETY: see `poll`; the caller owns the join interest by contract.
+    unsafe { Harness::<T, S, N>::from_raw(ptr) }.can_read_output(waker)
+}
+
+unsafe fn output_is_error<T: Future, S: Schedule, N: TaskName>(ptr: NonNull<Header>) -> bool {
+    // SAFETY: see `poll`; the task is complete and the caller owns the join
+    // interest, so the stage belongs to it and nobody writes it meanwhile.
+    let cell = unsafe { ptr.cast::<Cell<T, S, N>>().as_ref() };
+    cell.core
+        .stage
+        .with(|stage| matches!(unsafe { &*stage }, super::cell::Stage::Finished(Err(_))))
 }
 
 unsafe fn drop_join_handle<T: Future, S: Schedule, N: TaskName>(ptr: NonNull<Header>) {
