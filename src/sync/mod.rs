@@ -7,6 +7,7 @@
 mod barrier;
 pub(crate) mod batch_semaphore;
 pub mod broadcast;
+mod cancellation_token;
 pub mod mpsc;
 mod mutex;
 mod notify;
@@ -19,6 +20,10 @@ pub mod watch;
 
 pub use barrier::{Barrier, BarrierWaitResult};
 pub use batch_semaphore::{AcquireError, TryAcquireError};
+pub use cancellation_token::{
+    CancellationToken, DropGuard, DropGuardRef, WaitForCancellationFuture,
+    WaitForCancellationFutureOwned,
+};
 pub use mutex::{
     MappedMutexGuard, Mutex, MutexGuard, OwnedMappedMutexGuard, OwnedMutexGuard, TryLockError,
 };

@@ -27,11 +27,14 @@ mod gather;
 mod join_set;
 mod spawn;
 mod task_group;
+mod task_local;
 mod wait;
 mod yield_now;
 
 pub use crate::coop::{consume_budget, unconstrained, Unconstrained};
 pub use crate::runtime::task::{AbortHandle, Id, JoinError, JoinHandle};
+/// The [`task_local!`](crate::task_local) macro, also at this path.
+pub use crate::task_local;
 pub use as_completed::{as_completed, AsCompleted};
 pub use blocking::{block_in_place, spawn_blocking};
 pub use builder::Builder;
@@ -39,8 +42,14 @@ pub use gather::{gather, try_gather};
 pub use join_set::JoinSet;
 pub use spawn::spawn;
 pub use task_group::TaskGroup;
+pub use task_local::{AccessError, LocalKey};
 pub use wait::{wait, wait_timeout, ReturnWhen};
 pub use yield_now::yield_now;
+
+/// Futures returned by functions in this module.
+pub mod futures {
+    pub use super::task_local::TaskLocalFuture;
+}
 
 /// The id of the task this is called from.
 ///
