@@ -57,6 +57,7 @@ both_flavors!(
     spawn_blocking_and_on,
     many_tasks,
     slot_reuse_churn,
+    spawn_local_in_set,
 );
 
 #[test]
@@ -334,5 +335,45 @@ fn slot_reuse_churn(flavor: Flavor) {
         }
         got.sort();
         assert_eq!(got, (0..next).collect::<Vec<_>>());
+    });
+}
+
+/// `!Send` tasks join the set through the current `LocalSet`, or a given
+/// one; named local tasks through `task::Builder`.
+fn spawn_local_in_set(flavor: Flavor) {
+    use std::rc::Rc;
+    let rt = rt(flavor, false);
+    let local = task::LocalSet::new();
+    local.block_on(&rt, async {
+        let shared = Rc::new(std::cell::Cell::new(0));
+        let mut set = JoinSet::new();
+        for i in 1..=3 {
+            let shared = shared.clone();
+            set.spawn_local(async move {
+                task::yield_now().await;
+                shared.set(shared.get() + i);
+                i
+            });
+        }
+        let other = task::LocalSet::new();
+        set.spawn_local_on(async { 10 }, &other);
+        let named = task::Builder::new()
+            .name("local-job")
+            .spawn_local(async { task::name() })
+            .unwrap();
+        assert_eq!(named.name(), Some("local-job"));
+        assert_eq!(named.await.unwrap().as_deref(), Some("local-job"));
+        // The task on `other` runs only while `other` is driven.
+        let sum = other
+            .run_until(async {
+                let mut sum = 0;
+                while let Some(r) = set.join_next().await {
+                    sum += r.unwrap();
+                }
+                sum
+            })
+            .await;
+        assert_eq!(sum, 16);
+        assert_eq!(shared.get(), 6);
     });
 }

@@ -81,6 +81,35 @@ impl<'a> Builder<'a> {
         }
     }
 
+    /// Spawns the `!Send` future on the current
+    /// [`LocalSet`](crate::task::LocalSet).
+    ///
+    /// # Panics
+    ///
+    /// Outside a `LocalSet`, like [`spawn_local`](crate::task::spawn_local).
+    #[track_caller]
+    pub fn spawn_local<F>(self, future: F) -> io::Result<JoinHandle<F::Output>>
+    where
+        F: Future + 'static,
+        F::Output: 'static,
+    {
+        Ok(super::local::spawn_local_named(future, self.name))
+    }
+
+    /// Spawns the `!Send` future on `local_set`.
+    #[track_caller]
+    pub fn spawn_local_on<F>(
+        self,
+        future: F,
+        local_set: &super::LocalSet,
+    ) -> io::Result<JoinHandle<F::Output>>
+    where
+        F: Future + 'static,
+        F::Output: 'static,
+    {
+        Ok(local_set.spawn_named(future, self.name))
+    }
+
     /// Runs `function` on the current runtime's blocking pool.
     ///
     /// Fails if the OS cannot start a thread for it (and the pool has none).

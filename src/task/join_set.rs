@@ -88,6 +88,30 @@ impl<T: 'static> JoinSet<T> {
         self.insert(handle.spawn(task))
     }
 
+    /// Spawns the `!Send` future `task` on the current
+    /// [`LocalSet`](crate::task::LocalSet) and adds it to the set.
+    ///
+    /// # Panics
+    ///
+    /// Outside a `LocalSet`, like [`spawn_local`](crate::task::spawn_local).
+    #[track_caller]
+    pub fn spawn_local<F>(&mut self, task: F) -> AbortHandle
+    where
+        F: Future<Output = T> + 'static,
+    {
+        self.insert(crate::task::spawn_local(task))
+    }
+
+    /// Spawns the `!Send` future `task` on `local_set` and adds it to the
+    /// set. The task runs when the `LocalSet` is driven.
+    #[track_caller]
+    pub fn spawn_local_on<F>(&mut self, task: F, local_set: &crate::task::LocalSet) -> AbortHandle
+    where
+        F: Future<Output = T> + 'static,
+    {
+        self.insert(local_set.spawn_local(task))
+    }
+
     /// Runs `f` on the current runtime's blocking pool and adds it to the
     /// set.
     ///

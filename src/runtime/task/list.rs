@@ -77,6 +77,44 @@ impl<S: Schedule> OwnedTasks<S> {
         T::Output: Send + 'static,
         N: TaskName,
     {
+        // SAFETY: `Send` futures and outputs may run and drop anywhere.
+        unsafe { self.spawn_local(future, scheduler, name, id) }
+    }
+
+    /// Like [`spawn`](Self::spawn), for a future (and output) that need not
+    /// be `Send`: the tasks of a `LocalSet`. (`spawn` is this function with
+    /// `Send` bounds, which make the contract below hold trivially.)
+    ///
+    /// # Safety
+    ///
+    /// The calling thread becomes the task's *owning thread*, and the caller
+    /// guarantees that:
+    /// - the task is only ever run (`Notified::run`, which polls or cancels
+    ///   the future) on the owning thread: `scheduler` never runs its
+    ///   `Notified`s anywhere else;
+    /// - this list is only ever shut down (`close_and_shutdown_all`, which
+    ///   drops the futures of listed tasks) on the owning thread, and it is
+    ///   shut down before the owner goes away. Until then the list's
+    ///   reference keeps the cell alive, so the last reference (which may be
+    ///   dropped on any thread, e.g. by a leftover waker) is only ever dropped
+    ///   once the future is gone.
+    ///
+    /// The output is then dropped on the owning thread too: by the task side
+    /// at completion, or by the `JoinHandle`, which is `!Send` when the output
+    /// is.
+    pub(crate) unsafe fn spawn_local<T, N>(
+        &self,
+        future: T,
+        scheduler: &S,
+        name: N,
+        id: Id,
+    ) -> JoinHandle<T::Output>
+    where
+        S: Clone,
+        T: Future + 'static,
+        T::Output: 'static,
+        N: TaskName,
+    {
         // References: the list, the Notified, the JoinHandle.
         let raw = RawTask::new(future, scheduler.clone(), name, id, 3);
         let join = JoinHandle::new(raw);
@@ -84,8 +122,9 @@ impl<S: Schedule> OwnedTasks<S> {
         let mut shard = self.shard(id).lock();
         if shard.closed {
             drop(shard);
-            // Cancel it now: the list's reference is consumed by shutdown,
-            // and the Notified is dropped unused.
+            // Cancel it now, on the owning thread (the caller's): the list's
+            // reference is consumed by shutdown, and the Notified is dropped
+            // unused.
             raw.shutdown();
             drop(notified);
             return join;

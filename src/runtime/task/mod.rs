@@ -28,6 +28,11 @@
 //!   the task, it does not cancel it.
 //! - Cancellation (abort, shutdown) always drops the future on a thread that
 //!   holds `RUNNING`, never concurrently with a poll.
+//! - A local task (`OwnedTasks::spawn_local`, for `LocalSet`) has a future
+//!   that need not be `Send`: its `Task`/`Notified` references may travel to
+//!   other threads (remote wakes, aborts), but it is only ever run, cancelled
+//!   and shut down on its owning thread (see that function's safety
+//!   contract).
 
 mod cell;
 mod error;
