@@ -19,6 +19,11 @@
 #![warn(missing_docs, missing_debug_implementations, rust_2018_idioms)]
 #![deny(unsafe_op_in_unsafe_fn)]
 
+// First, so `join!`, `try_join!` and `select!` are in scope in every module
+// below (`pin!` is not, so it cannot shadow `std::pin::pin`: use `crate::pin!`).
+#[macro_use]
+mod macros;
+
 mod coop;
 mod enter;
 mod loom;
@@ -34,6 +39,10 @@ pub mod task;
 pub mod time;
 
 pub use task::{gather, spawn, try_gather};
+
+// What the macros' expansions name; not a public API.
+#[doc(hidden)]
+pub use macros::support as __private;
 
 #[cfg(feature = "macros")]
 pub use weave_macros::{main, test};

@@ -350,6 +350,23 @@ fn timeout_fires_even_if_the_future_exhausts_its_budget() {
     });
 }
 
+#[test]
+fn timers_fire_while_the_block_on_future_keeps_yielding() {
+    // Real clock, as above. The main future of `block_on` (not a spawned
+    // task) yields in a loop and checks a 5 ms sleep each time: the
+    // current-thread scheduler must still turn its timer driver.
+    let rt = Builder::new_current_thread().enable_all().build().unwrap();
+    rt.block_on(async {
+        let mut deadline = pin!(sleep(Duration::from_millis(5)));
+        let mut spins = 0u64;
+        while poll_once(deadline.as_mut()).is_pending() {
+            task::yield_now().await;
+            spins += 1;
+        }
+        assert!(spins > 0);
+    });
+}
+
 // ---------------------------------------------------------------------------
 // interval
 // ---------------------------------------------------------------------------

@@ -11,6 +11,8 @@
 
 mod config;
 mod entry;
+mod join;
+mod select;
 
 use proc_macro::TokenStream;
 
@@ -431,4 +433,31 @@ pub fn main(args: TokenStream, item: TokenStream) -> TokenStream {
 #[proc_macro_attribute]
 pub fn test(args: TokenStream, item: TokenStream) -> TokenStream {
     entry::expand(Kind::Test, args.into(), item.into()).into()
+}
+
+/// Implementation of `weave::join!`; use that macro instead.
+///
+/// Takes the weave crate path, `;`, then `join!`'s own input.
+#[doc(hidden)]
+#[proc_macro]
+pub fn join_impl(input: TokenStream) -> TokenStream {
+    join::expand(join::Kind::Join, input.into()).into()
+}
+
+/// Implementation of `weave::try_join!`; use that macro instead.
+///
+/// Takes the weave crate path, `;`, then `try_join!`'s own input.
+#[doc(hidden)]
+#[proc_macro]
+pub fn try_join_impl(input: TokenStream) -> TokenStream {
+    join::expand(join::Kind::TryJoin, input.into()).into()
+}
+
+/// Implementation of `weave::select!`; use that macro instead.
+///
+/// Takes the weave crate path, `;`, then `select!`'s own input.
+#[doc(hidden)]
+#[proc_macro]
+pub fn select_impl(input: TokenStream) -> TokenStream {
+    select::expand(input.into()).into()
 }

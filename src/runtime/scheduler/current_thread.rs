@@ -264,7 +264,12 @@ fn drive<F: Future>(
             match task {
                 Some(task) => coop::with_budget(coop::Budget::initial(), || task.run()),
                 None => {
-                    if !handle.woken.load(SeqCst) {
+                    if handle.woken.load(SeqCst) {
+                        // The main future woke itself (it yielded): turn the
+                        // drivers without blocking, or a future that always
+                        // yields would keep timers and I/O from ever firing.
+                        cx.park_yield();
+                    } else {
                         cx.park();
                     }
                     continue 'outer;
