@@ -57,10 +57,9 @@ async fn self_test() -> io::Result<()> {
                 };
                 let mut back = Vec::with_capacity(data.len());
                 let recv = r.read_to_end(&mut back);
-                // weave's own `join!` is planned (issue 7); `futures` has one.
-                let (sent, received) = futures::join!(send, recv);
-                sent?;
-                received?;
+                // Send and receive at once on this task (a sequential
+                // write-then-read could fill both socket buffers and stall).
+                weave::try_join!(send, recv)?;
                 assert!(back == data, "client {id}: echoed bytes differ");
                 Ok::<_, io::Error>(())
             })

@@ -137,11 +137,19 @@ impl<F: Future> fmt::Debug for MaybeDone<F> {
 ///
 /// Not cryptographic, not even good: it only has to spread `select!`'s
 /// starting branch evenly so no branch is favoured.
+#[inline]
 pub fn thread_rng_n(n: u32) -> u32 {
     debug_assert!(n > 0);
     let r = RNG
         .try_with(|state| {
-            let next = xorshift64(state.get());
+            // 0 means "not seeded yet" (xorshift never yields 0), which
+            // keeps the thread-local `const`-initialized: no lazy-init
+            // check on every call.
+            let mut x = state.get();
+            if x == 0 {
+                x = seed();
+            }
+            let next = xorshift64(x);
             state.set(next);
             next
         })
@@ -153,8 +161,8 @@ pub fn thread_rng_n(n: u32) -> u32 {
 }
 
 thread_local! {
-    /// Per-thread generator state; never 0.
-    static RNG: Cell<u64> = Cell::new(seed());
+    /// Per-thread generator state; 0 until first used.
+    static RNG: Cell<u64> = const { Cell::new(0) };
 }
 
 /// One step of Marsaglia's xorshift64 (shifts 13, 7, 17).
@@ -167,6 +175,8 @@ fn xorshift64(mut x: u64) -> u64 {
 
 /// A non-zero seed that differs between threads (thread id and a global
 /// counter) and between processes (std's randomly keyed hasher).
+#[cold]
+#[inline(never)]
 fn seed() -> u64 {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let mut hasher = RandomState::new().build_hasher();
