@@ -16,8 +16,10 @@
 //!   (or its unbounded send starts) until the receiver pops it; a dropped
 //!   reservation gives its unit back. So "`S` closed and idle" means the
 //!   receiver closed the channel and no message can still arrive.
-//! - Only the receiver pops, and it registers its waker *before* its
-//!   last look at the list and the counters. Every event that can end a
+//! - Only the receiver pops (`List::pop` is `unsafe` for that reason: `Rx`
+//!   is unique, and pops only from `&mut self` methods and `Drop`), and it
+//!   registers its waker *before* its last look at the list and the
+//!   counters. Every event that can end a
 //!   wait (a push, the last sender leaving, the last reservation returning
 //!   after a close) changes state first and wakes the receiver after, so a
 //!   wake-up is never lost (see [`super::atomic_waker`]).
@@ -277,7 +279,8 @@ impl<T, S: ChanSemaphore> Rx<T, S> {
     /// Pops one message and frees its unit of capacity.
     #[inline]
     fn pop(&self) -> Option<T> {
-        let value = self.chan.list.pop()?;
+        // SAFETY: only the receiver pops (see the module invariants).
+        let value = unsafe { self.chan.list.pop() }?;
         self.chan.semaphore.add_permits(1);
         Some(value)
     }
@@ -286,7 +289,8 @@ impl<T, S: ChanSemaphore> Rx<T, S> {
     fn pop_many(&self, buffer: &mut Vec<T>, limit: usize) -> usize {
         let mut n = 0;
         while n < limit {
-            let Some(value) = self.chan.list.pop() else {
+            // SAFETY: only the receiver pops (see the module invariants).
+            let Some(value) = (unsafe { self.chan.list.pop() }) else {
                 break;
             };
             buffer.push(value);
@@ -374,7 +378,8 @@ impl<T, S: ChanSemaphore> Drop for Rx<T, S> {
         // accounting stays exact; later pushes (by holders of reservations)
         // are dropped with the allocation.
         let mut drained = 0;
-        while let Some(value) = self.chan.list.pop() {
+        // SAFETY: only the receiver pops (see the module invariants).
+        while let Some(value) = unsafe { self.chan.list.pop() } {
             drop(value);
             drained += 1;
         }

@@ -40,8 +40,9 @@
 //! A channel is one `Arc` allocation (`chan::Chan`) plus the blocks of its
 //! message list, allocated as the list grows and reused in steady state:
 //!
-//! - `list`: the message queue, a lock-free many-pusher FIFO (crossbeam's
-//!   `Injector`). Only the receiver pops.
+//! - `list`: the message queue, a lock-free many-pusher, one-popper FIFO of
+//!   32-slot blocks (one `fetch_add` and two stores per push; blocks are
+//!   recycled). Only the receiver pops.
 //! - `rx_waker`: the receiver's waker in an atomic slot (`atomic_waker`):
 //!   a send is a push plus one atomic read-modify-write to wake, no lock.
 //! - capacity (`semaphore`): for bounded channels the crate's fair batch
