@@ -74,9 +74,11 @@ pub(crate) fn with_budget_future<F: Future>(future: F) -> impl Future<Output = F
     std::future::poll_fn(move |cx| with_budget(Budget::initial(), || future.as_mut().poll(cx)))
 }
 
-/// True if the current budget allows at least one more operation.
+/// True if the current budget allows at least one more operation (always
+/// true outside a runtime or inside [`unconstrained`]). Tokio's
+/// `task::coop::has_budget_remaining`.
 #[inline]
-pub(crate) fn has_budget_remaining() -> bool {
+pub fn has_budget_remaining() -> bool {
     CURRENT
         .try_with(|c| c.get().has_remaining())
         .unwrap_or(true)
@@ -86,9 +88,25 @@ pub(crate) fn has_budget_remaining() -> bool {
 ///
 /// Returns `Pending` (after arranging for the task to be polled again) when
 /// the budget is exhausted. The returned guard gives the unit back unless
-/// [`RestoreOnPending::made_progress`] is called.
+/// [`RestoreOnPending::made_progress`] is called. Public as Tokio's
+/// `task::coop::poll_proceed`, for resources written outside weave (such as
+/// tokio-util's) that want to take part in cooperative scheduling:
+///
+/// ```
+/// use std::task::{ready, Context, Poll};
+///
+/// fn poll_resource(cx: &mut Context<'_>) -> Poll<u32> {
+///     let coop = ready!(weave::task::coop::poll_proceed(cx));
+///     // ... the resource is ready:
+///     coop.made_progress();
+///     Poll::Ready(7)
+/// }
+/// # weave::runtime::Runtime::new().unwrap().block_on(async {
+/// assert_eq!(std::future::poll_fn(poll_resource).await, 7);
+/// # });
+/// ```
 #[inline]
-pub(crate) fn poll_proceed(cx: &mut Context<'_>) -> Poll<RestoreOnPending> {
+pub fn poll_proceed(cx: &mut Context<'_>) -> Poll<RestoreOnPending> {
     CURRENT
         .try_with(|c| {
             let mut budget = c.get();
@@ -112,13 +130,15 @@ pub(crate) fn poll_proceed(cx: &mut Context<'_>) -> Poll<RestoreOnPending> {
 }
 
 /// Gives a charged budget unit back on drop unless progress was made.
+///
+/// Returned by [`poll_proceed`].
 #[derive(Debug)]
-pub(crate) struct RestoreOnPending(Cell<Budget>);
+pub struct RestoreOnPending(Cell<Budget>);
 
 impl RestoreOnPending {
     /// The operation completed: keep the charge.
     #[inline]
-    pub(crate) fn made_progress(&self) {
+    pub fn made_progress(&self) {
         self.0.set(Budget::unconstrained());
     }
 }

@@ -47,3 +47,13 @@ pub use macros::support as __private;
 
 #[cfg(feature = "macros")]
 pub use weave_macros::{main, test};
+
+/// `#[tokio::main]` and `#[tokio::test]` for the Tokio compatibility crate
+/// (`compat/tokio`), which re-exports them as `tokio::main` / `tokio::test`:
+/// the same macros as [`main`] and [`test`], but their expansions name
+/// `::tokio` instead of `::weave`, the only crate a Tokio application can name.
+#[cfg(feature = "macros")]
+#[doc(hidden)]
+pub mod __tokio_compat {
+    pub use weave_macros::{tokio_main as main, tokio_test as test};
+}

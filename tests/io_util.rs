@@ -1811,3 +1811,39 @@ async fn works_under_the_test_macro() {
     drop(a);
     assert_eq!(read_to_end(&mut b).await.unwrap(), b"through a BufReader");
 }
+
+/// `io::join` (Tokio's): reads from the reader, writes to the writer,
+/// `AsyncBufRead` through the reader, `into_inner` gives both back.
+#[test]
+fn join_reader_and_writer_into_one_stream() {
+    use weave::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt};
+    on_current_thread(async {
+        let reader = BufReader::new(&b"first line\nsecond"[..]);
+        let mut stream = weave::io::join(reader, Vec::<u8>::new());
+        let mut line = String::new();
+        stream.read_line(&mut line).await.unwrap();
+        assert_eq!(line, "first line\n");
+        stream.write_all(b"written ").await.unwrap();
+        stream.writer_mut().extend_from_slice(b"directly");
+        stream.flush().await.unwrap();
+        stream.shutdown().await.unwrap();
+        let mut rest = String::new();
+        stream.read_to_string(&mut rest).await.unwrap();
+        assert_eq!(rest, "second");
+        assert_eq!(stream.writer(), b"written directly");
+        let (_, written) = stream.into_inner();
+        assert_eq!(written, b"written directly");
+
+        // Over a pipe: what one side writes, the joined stream reads.
+        let (a, mut b) = duplex(64);
+        let (a_read, a_write) = split(a);
+        let mut joined = weave::io::join(a_read, a_write);
+        b.write_all(b"ping").await.unwrap();
+        let mut buf = [0u8; 4];
+        joined.read_exact(&mut buf).await.unwrap();
+        assert_eq!(&buf, b"ping");
+        joined.write_all(b"pong").await.unwrap();
+        b.read_exact(&mut buf).await.unwrap();
+        assert_eq!(&buf, b"pong");
+    });
+}

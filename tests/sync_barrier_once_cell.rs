@@ -230,3 +230,59 @@ fn once_cell_drops_value_once() {
     drop(v);
     assert_eq!(drops.load(SeqCst), 3);
 }
+
+/// `sync::SetOnce` (Tokio's): set once, read by many; `wait` returns at
+/// once when set, wakes every waiter on `set` (including ones on other
+/// worker threads), and a second `set` gives its value back.
+#[test]
+fn set_once_wakes_every_waiter() {
+    use weave::sync::{SetOnce, SetOnceError};
+
+    static CONFIG: SetOnce<u32> = SetOnce::const_new();
+    assert!(!CONFIG.initialized());
+    assert_eq!(CONFIG.get(), None);
+
+    let rt = weave::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let cell = Arc::new(SetOnce::new());
+        let waiters: Vec<_> = (0..20u32)
+            .map(|i| {
+                let cell = cell.clone();
+                weave::spawn(async move { *cell.wait().await + i })
+            })
+            .collect();
+        // Let some of them start waiting before the value arrives.
+        weave::task::yield_now().await;
+        assert_eq!(cell.set(100), Ok(()));
+        assert_eq!(cell.set(7), Err(SetOnceError(7)));
+        for (i, w) in waiters.into_iter().enumerate() {
+            assert_eq!(w.await.unwrap(), 100 + i as u32);
+        }
+        assert_eq!(*cell.wait().await, 100);
+
+        CONFIG.set(5).unwrap();
+        assert_eq!(*CONFIG.wait().await, 5);
+    });
+
+    // A waiter that is only polled, never woken: Pending until set.
+    let cell = SetOnce::new();
+    let mut wait = Box::pin(cell.wait());
+    assert!(poll_noop(wait.as_mut()).is_pending());
+    drop(wait);
+    cell.set("x").unwrap();
+    let mut wait = Box::pin(cell.wait());
+    assert_eq!(poll_noop(wait.as_mut()), Poll::Ready(&"x"));
+    drop(wait);
+
+    let filled = SetOnce::const_new_with(3u8);
+    assert_eq!(filled.clone(), SetOnce::from(3u8));
+    assert_eq!(SetOnce::new_with(Some(4u8)).into_inner(), Some(4));
+    assert_eq!(SetOnce::<u8>::default().into_inner(), None);
+    assert_eq!(
+        format!("{}", SetOnceError(1)),
+        "SetOnce already initialized"
+    );
+}

@@ -426,3 +426,19 @@ async fn mpmc_queue_with_enable_pattern() {
     let n = u64::from(4 * PER);
     assert_eq!(total, n * (n - 1) / 2);
 }
+
+/// Tokio's `sync::futures::Notified` path (tokio-util's `CancellationToken`
+/// names it) is the same type as `sync::Notified`.
+#[test]
+fn notified_at_tokio_sync_futures_path() {
+    let notify = std::sync::Arc::new(weave::sync::Notify::new());
+    let notified: weave::sync::futures::Notified<'_> = notify.notified();
+    notify.notify_one();
+    weave::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap()
+        .block_on(notified);
+    let owned: weave::sync::futures::OwnedNotified = notify.clone().notified_owned();
+    notify.notify_waiters();
+    drop(owned);
+}

@@ -1589,3 +1589,46 @@ both_flavors!(
     stress_foreign_wakeups,
     stress_ping_pong
 );
+
+/// Tokio's `task::coop` module: `poll_proceed` charges the budget (and
+/// forces a yield once 128 units are spent in one poll), `made_progress`
+/// keeps the charge, `has_budget_remaining` reports it.
+#[test]
+fn coop_module_poll_proceed_and_budget() {
+    use std::task::Poll;
+    use weave::task::coop;
+
+    let rt = weave::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let (charged, yielded) = rt.block_on(async {
+        std::future::poll_fn(|cx| {
+            let mut charged = 0;
+            while let Poll::Ready(restore) = coop::poll_proceed(cx) {
+                restore.made_progress();
+                charged += 1;
+                assert!(charged <= 1000, "the budget never ran out");
+            }
+            Poll::Ready((charged, !coop::has_budget_remaining()))
+        })
+        .await
+    });
+    assert_eq!(charged, 128);
+    assert!(yielded);
+
+    // Without `made_progress` the unit is given back: never runs out.
+    rt.block_on(async {
+        std::future::poll_fn(|cx| {
+            for _ in 0..1000 {
+                assert!(coop::poll_proceed(cx).is_ready());
+            }
+            Poll::Ready(())
+        })
+        .await
+    });
+    assert!(
+        coop::has_budget_remaining(),
+        "outside a runtime: unconstrained"
+    );
+    rt.block_on(coop::unconstrained(coop::consume_budget()));
+}

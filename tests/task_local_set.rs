@@ -918,3 +918,52 @@ fn join_handle_with_send_output_awaited_elsewhere() {
     });
     assert_eq!(counter.load(SeqCst), 5);
 }
+
+/// `runtime::LocalRuntime` (Tokio's; tokio-util's `LocalPoolHandle` runs on
+/// it): `!Send` futures in `block_on` and `spawn_local`, `spawn_local` inside
+/// tasks, `Send` tasks through the handle, and local tasks dropped on
+/// shutdown.
+#[test]
+fn local_runtime_runs_send_and_not_send_tasks() {
+    let rt = weave::runtime::LocalRuntime::new().unwrap();
+    let counter = Rc::new(Cell::new(0));
+    let before = rt.spawn_local({
+        let counter = counter.clone();
+        async move {
+            counter.set(counter.get() + 1);
+            weave::task::yield_now().await;
+            counter.get()
+        }
+    });
+    let sent = rt.handle().spawn(async { 40 });
+    let out = rt.block_on({
+        let counter = counter.clone();
+        async move {
+            let nested = weave::task::spawn_local(async move {
+                counter.set(counter.get() + 10);
+            });
+            nested.await.unwrap();
+            before.await.unwrap() + sent.await.unwrap()
+        }
+    });
+    assert!(out == 41 || out == 51, "{out}");
+    assert_eq!(counter.get(), 11);
+
+    // A local task still pending at shutdown is dropped with the runtime.
+    struct SetOnDrop(Rc<Cell<bool>>);
+    impl Drop for SetOnDrop {
+        fn drop(&mut self) {
+            self.0.set(true);
+        }
+    }
+    let dropped = Rc::new(Cell::new(false));
+    let guard = SetOnDrop(dropped.clone());
+    let _pending = rt.spawn_local(async move {
+        let _guard = guard;
+        std::future::pending::<()>().await;
+    });
+    rt.block_on(weave::task::yield_now());
+    assert!(!dropped.get());
+    rt.shutdown_timeout(std::time::Duration::from_secs(1));
+    assert!(dropped.get());
+}

@@ -64,7 +64,19 @@ use crate::config::{Config, Errors, Flavor, Kind};
 /// Expands one use of `#[weave::main]` / `#[weave::test]`: `args` are the
 /// tokens inside the attribute's parentheses, `item` the function.
 pub(crate) fn expand(kind: Kind, args: TokenStream, item: TokenStream) -> TokenStream {
-    let (mut tokens, errors) = expand_and_check(kind, args, item);
+    expand_with_default_crate(kind, None, args, item)
+}
+
+/// [`expand`], with `default_crate` (instead of `::weave`) as the crate path
+/// when the attribute has no `crate = ".."` argument. The Tokio compatibility
+/// crate's `#[tokio::main]` passes `::tokio`.
+pub(crate) fn expand_with_default_crate(
+    kind: Kind,
+    default_crate: Option<syn::Path>,
+    args: TokenStream,
+    item: TokenStream,
+) -> TokenStream {
+    let (mut tokens, errors) = expand_and_check(kind, default_crate, args, item);
     if let Err(err) = errors.finish() {
         tokens.extend(err.into_compile_error());
     }
@@ -72,7 +84,12 @@ pub(crate) fn expand(kind: Kind, args: TokenStream, item: TokenStream) -> TokenS
 }
 
 /// [`expand`], with the errors kept apart from the generated function.
-fn expand_and_check(kind: Kind, args: TokenStream, item: TokenStream) -> (TokenStream, Errors) {
+fn expand_and_check(
+    kind: Kind,
+    default_crate: Option<syn::Path>,
+    args: TokenStream,
+    item: TokenStream,
+) -> (TokenStream, Errors) {
     let mut errors = Errors::default();
     let func = match syn::parse2::<AsyncFn>(item.clone()) {
         Ok(func) => func,
@@ -112,13 +129,16 @@ fn expand_and_check(kind: Kind, args: TokenStream, item: TokenStream) -> (TokenS
         }
     }
 
-    let config = match Config::from_args(kind, args) {
+    let mut config = match Config::from_args(kind, args) {
         Ok(config) => config,
         Err(err) => {
             errors.push(err);
             Config::default_for(kind)
         }
     };
+    if config.crate_path.is_none() {
+        config.crate_path = default_crate;
+    }
 
     (expand_fn(func, &config, add_test_attr), errors)
 }
@@ -341,7 +361,7 @@ mod tests {
 
     /// The generated function, asserting there were no errors.
     fn expand_ok(kind: Kind, args: &str, item: &str) -> TokenStream {
-        let (tokens, errors) = expand_and_check(kind, self::tokens(args), self::tokens(item));
+        let (tokens, errors) = expand_and_check(kind, None, self::tokens(args), self::tokens(item));
         if let Err(err) = errors.finish() {
             panic!("unexpected error: {err}");
         }
@@ -350,7 +370,7 @@ mod tests {
 
     /// Every error, as (message, source text its span covers).
     fn errors(kind: Kind, args: &str, item: &str) -> Vec<(String, String)> {
-        let (_, errors) = expand_and_check(kind, tokens(args), tokens(item));
+        let (_, errors) = expand_and_check(kind, None, tokens(args), tokens(item));
         match errors.finish() {
             Ok(()) => Vec::new(),
             Err(err) => err
@@ -422,6 +442,34 @@ mod tests {
             }
         };
         assert_eq!(squash(expanded), squash(expected));
+    }
+
+    /// `#[tokio::main]` / `#[tokio::test]` of the compat crate: `::tokio`
+    /// by default, `crate = ".."` still wins.
+    #[test]
+    fn default_crate_of_the_tokio_variants() {
+        let tokio: syn::Path = syn::parse_quote!(::tokio);
+        for kind in [Kind::Main, Kind::Test] {
+            let expanded = expand_with_default_crate(
+                kind,
+                Some(tokio.clone()),
+                tokens(""),
+                tokens("async fn f() {}"),
+            );
+            let text = squash(&expanded);
+            assert!(text.contains("::tokio::runtime::Builder::new_"), "{text}");
+            assert!(!text.contains("weave::"), "{text}");
+
+            let expanded = expand_with_default_crate(
+                kind,
+                Some(tokio.clone()),
+                tokens(r#"crate = "::other""#),
+                tokens("async fn f() {}"),
+            );
+            let text = squash(&expanded);
+            assert!(text.contains("::other::runtime::Builder::new_"), "{text}");
+            assert!(!text.contains("tokio"), "{text}");
+        }
     }
 
     #[test]
@@ -611,6 +659,7 @@ mod tests {
     fn errors_still_produce_the_function() {
         let (expanded, errors) = expand_and_check(
             Kind::Test,
+            None,
             tokens(r#"flavor = "bogus""#),
             tokens("async fn t(n: u32) { let _ = n; }"),
         );
@@ -646,7 +695,7 @@ mod tests {
     #[test]
     fn not_a_function() {
         let (expanded, errors) =
-            expand_and_check(Kind::Main, TokenStream::new(), tokens("struct S;"));
+            expand_and_check(Kind::Main, None, TokenStream::new(), tokens("struct S;"));
         // The item is given back as it was.
         assert_eq!(squash(expanded), "structS;");
         let err = errors.finish().unwrap_err();

@@ -435,6 +435,36 @@ pub fn test(args: TokenStream, item: TokenStream) -> TokenStream {
     entry::expand(Kind::Test, args.into(), item.into()).into()
 }
 
+/// `#[tokio::main]` of the Tokio compatibility crate (`compat/tokio`):
+/// [`#[weave::main]`](macro@main) whose crate path defaults to `::tokio`
+/// instead of `::weave`, for crates that depend on `tokio` (patched to weave)
+/// and not on weave itself. `crate = ".."` still overrides it.
+#[doc(hidden)]
+#[proc_macro_attribute]
+pub fn tokio_main(args: TokenStream, item: TokenStream) -> TokenStream {
+    entry::expand_with_default_crate(
+        Kind::Main,
+        Some(syn::parse_quote!(::tokio)),
+        args.into(),
+        item.into(),
+    )
+    .into()
+}
+
+/// `#[tokio::test]` of the Tokio compatibility crate: [`#[weave::test]`](macro@test)
+/// whose crate path defaults to `::tokio`, like [`tokio_main`](macro@tokio_main).
+#[doc(hidden)]
+#[proc_macro_attribute]
+pub fn tokio_test(args: TokenStream, item: TokenStream) -> TokenStream {
+    entry::expand_with_default_crate(
+        Kind::Test,
+        Some(syn::parse_quote!(::tokio)),
+        args.into(),
+        item.into(),
+    )
+    .into()
+}
+
 /// Implementation of `weave::join!`; use that macro instead.
 ///
 /// Takes the weave crate path, `;`, then `join!`'s own input.

@@ -21,6 +21,7 @@ pub(crate) mod context;
 pub(crate) mod driver;
 mod handle;
 pub(crate) mod io;
+mod local_runtime;
 #[allow(clippy::module_inception)]
 mod runtime;
 pub(crate) mod scheduler;
@@ -29,4 +30,5 @@ pub(crate) mod time;
 
 pub use builder::Builder;
 pub use handle::{EnterGuard, Handle, TryCurrentError};
+pub use local_runtime::LocalRuntime;
 pub use runtime::{Runtime, RuntimeFlavor};

@@ -16,6 +16,7 @@ pub mod oneshot;
 mod queue;
 mod rwlock;
 mod semaphore;
+mod set_once;
 pub mod watch;
 
 pub use barrier::{Barrier, BarrierWaitResult};
@@ -35,3 +36,9 @@ pub use rwlock::{
     RwLockMappedWriteGuard, RwLockReadGuard, RwLockWriteGuard,
 };
 pub use semaphore::{OwnedSemaphorePermit, Semaphore, SemaphorePermit};
+pub use set_once::{SetOnce, SetOnceError};
+
+/// Named future types of this module, at Tokio's `sync::futures` path.
+pub mod futures {
+    pub use super::notify::{Notified, OwnedNotified};
+}

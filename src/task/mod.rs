@@ -48,6 +48,17 @@ pub use task_local::{AccessError, LocalKey};
 pub use wait::{wait, wait_timeout, ReturnWhen};
 pub use yield_now::yield_now;
 
+/// Cooperative scheduling, as Tokio's `task::coop`: every weave resource
+/// charges the running task's budget through [`poll_proceed`](coop::poll_proceed)
+/// and makes the task yield once it is spent; resources written outside
+/// weave can do the same.
+pub mod coop {
+    pub use crate::coop::{
+        consume_budget, has_budget_remaining, poll_proceed, unconstrained, RestoreOnPending,
+        Unconstrained,
+    };
+}
+
 /// Futures returned by functions in this module.
 pub mod futures {
     pub use super::task_local::TaskLocalFuture;

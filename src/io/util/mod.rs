@@ -17,6 +17,7 @@
 //! | `copy_buf.rs` | [`copy_buf`] |
 //! | `copy_bidirectional.rs` | [`copy_bidirectional`], [`copy_bidirectional_with_sizes`] |
 //! | `split.rs` | [`split`], [`ReadHalf`], [`WriteHalf`] |
+//! | `join.rs` | [`join`], [`Join`] |
 //! | `mem.rs` | [`duplex`], [`DuplexStream`], [`simplex`], [`SimplexStream`] |
 //! | `empty.rs`, `sink.rs`, `repeat.rs` | [`empty`], [`sink`], [`repeat`] |
 
@@ -27,6 +28,7 @@ mod copy;
 mod copy_bidirectional;
 mod copy_buf;
 mod empty;
+mod join;
 mod mem;
 mod repeat;
 mod sink;
@@ -39,6 +41,7 @@ pub use copy::copy;
 pub use copy_bidirectional::{copy_bidirectional, copy_bidirectional_with_sizes};
 pub use copy_buf::copy_buf;
 pub use empty::{empty, Empty};
+pub use join::{join, Join};
 pub use mem::{duplex, simplex, DuplexStream, SimplexStream};
 pub use repeat::{repeat, Repeat};
 pub use sink::{sink, Sink};
