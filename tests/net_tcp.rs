@@ -368,7 +368,53 @@ both_flavors!(
     std_round_trip,
     lookup_and_connect_by_name,
     many_waiters_on_one_stream,
+    short_transfers_rearm,
 );
+
+/// A read that returns fewer bytes than asked clears read readiness (the
+/// buffer was drained), and a write that takes fewer bytes than given
+/// clears write readiness (the buffer is full): the next data and the next
+/// free space must still wake the task. Small messages into a large read
+/// buffer, and a sender that fills the socket before the reader drains it.
+fn short_transfers_rearm(flavor: Flavor) {
+    rt(flavor).block_on(guard(async {
+        let (l, addr) = listener().await;
+        let peer = weave::spawn(async move {
+            let (mut s, _) = l.accept().await.unwrap();
+            // Ping-pong of 1..=200 byte messages: every read is short.
+            let mut buf = vec![0u8; 4096];
+            for len in 1..=200usize {
+                let n = s.read(&mut buf).await.unwrap();
+                assert_eq!(n, len);
+                s.write_all(&buf[..n]).await.unwrap();
+            }
+            // Then 8 MiB at once: many short writes while the other side
+            // waits before reading.
+            let data = pattern(8 << 20, 5);
+            s.write_all(&data).await.unwrap();
+            s.shutdown().await.unwrap();
+        });
+        let mut c = TcpStream::connect(addr).await.unwrap();
+        let mut buf = vec![0u8; 4096];
+        for len in 1..=200usize {
+            let msg = pattern(len, len as u8);
+            c.write_all(&msg).await.unwrap();
+            // Exactly `len`: the bulk data may follow the last echo at once.
+            c.read_exact(&mut buf[..len]).await.unwrap();
+            assert_eq!(&buf[..len], &msg[..]);
+        }
+        weave::time::sleep(Duration::from_millis(20)).await;
+        let mut all = Vec::new();
+        c.read_to_end(&mut all).await.unwrap();
+        assert_eq!(all.len(), 8 << 20);
+        let first_bad = all
+            .iter()
+            .zip(pattern(8 << 20, 5))
+            .position(|(a, b)| *a != b);
+        assert_eq!(first_bad, None, "bulk bytes differ");
+        peer.await.unwrap();
+    }));
+}
 
 #[test]
 fn io_disabled_runtime_panics_with_a_clear_message() {

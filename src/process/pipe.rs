@@ -46,8 +46,11 @@ fn poll_read_pipe(
     buf: &mut ReadBuf<'_>,
 ) -> Poll<io::Result<()>> {
     let rx = io.get_ref();
-    let n = ready!(io.registration().poll_io(cx, Direction::Read, || (&*rx)
-        .read(buf.initialize_unfilled())))?;
+    let len = buf.remaining();
+    let n = ready!(io
+        .registration()
+        .poll_io_stream(cx, Direction::Read, len, || (&*rx)
+            .read(buf.initialize_unfilled())))?;
     buf.advance(n);
     Poll::Ready(Ok(()))
 }

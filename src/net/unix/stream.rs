@@ -307,9 +307,15 @@ impl UnixStream {
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
         let sock = socket2::SockRef::from(self);
+        let len = buf.remaining();
         self.io
             .registration()
-            .poll_io(cx, Direction::Read, || recv_read_buf(&sock, buf, 0))
+            .poll_io_stream(cx, Direction::Read, len, || {
+                let before = buf.filled().len();
+                recv_read_buf(&sock, buf, 0)?;
+                Ok(buf.filled().len() - before)
+            })
+            .map_ok(|_| ())
     }
 
     pub(super) fn poll_write_priv(

@@ -59,7 +59,7 @@ where
     pub(crate) fn poll_write(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
         let io = self.get_ref();
         self.registration
-            .poll_io(cx, Direction::Write, || (&*io).write(buf))
+            .poll_io_stream(cx, Direction::Write, buf.len(), || (&*io).write(buf))
     }
 
     pub(crate) fn poll_write_vectored(
@@ -68,8 +68,9 @@ where
         bufs: &[IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
         let io = self.get_ref();
+        let len = bufs.iter().map(|b| b.len()).sum();
         self.registration
-            .poll_io(cx, Direction::Write, || (&*io).write_vectored(bufs))
+            .poll_io_stream(cx, Direction::Write, len, || (&*io).write_vectored(bufs))
     }
 }
 

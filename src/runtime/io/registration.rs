@@ -105,6 +105,34 @@ impl Registration {
         }
     }
 
+    /// Like [`poll_io`](Self::poll_io), for a byte stream (TCP, Unix
+    /// stream, pipe) and an `op` that moves up to `len` bytes: a transfer
+    /// that moved some bytes but fewer than `len` also clears the readiness
+    /// it used. On an edge-triggered stream a short read means the kernel
+    /// buffer was drained and a short write that it was filled, so trying
+    /// again would only cost a `WouldBlock` system call; the next edge sets
+    /// readiness again (and one that arrived meanwhile has a newer tick,
+    /// which the clear leaves alone). End of stream (`Ok(0)`) clears nothing.
+    pub(crate) fn poll_io_stream(
+        &self,
+        cx: &mut Context<'_>,
+        direction: Direction,
+        len: usize,
+        mut op: impl FnMut() -> io::Result<usize>,
+    ) -> Poll<io::Result<usize>> {
+        loop {
+            let event = ready!(self.poll_ready(cx, direction))?;
+            match op() {
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => self.clear_readiness(event),
+                Ok(n) if n > 0 && n < len => {
+                    self.clear_readiness(event);
+                    return Poll::Ready(Ok(n));
+                }
+                result => return Poll::Ready(result),
+            }
+        }
+    }
+
     /// Runs `op` if the resource looks ready for `interest`; otherwise
     /// returns `WouldBlock` at once. A `WouldBlock` from `op` clears the
     /// readiness it was tried on.
