@@ -5,10 +5,12 @@
 //! trusts.
 
 use crate::io::ReadBuf;
+use crate::runtime::io::{Direction, Registration};
 use bytes::BufMut;
 use socket2::{SockAddr, SockRef};
 use std::io;
 use std::mem::MaybeUninit;
+use std::task::{Context, Poll};
 
 /// `recv(2)` with `flags` (0 or `MSG_PEEK`) into `buf`'s unfilled part.
 pub(crate) fn recv_read_buf(
@@ -65,4 +67,23 @@ fn spare_capacity<B: BufMut>(buf: &mut B) -> &mut [MaybeUninit<u8>] {
     // SAFETY: the callers only hand this slice to the kernel, which writes
     // received bytes into it and never de-initializes any.
     unsafe { buf.chunk_mut().as_uninit_slice_mut() }
+}
+
+/// `AsyncRead::poll_read` for a stream socket registered as `registration`:
+/// waits for readability and receives into `buf`; a short receive clears
+/// the readiness (see `Registration::poll_io_stream`).
+pub(crate) fn poll_recv_stream(
+    registration: &Registration,
+    sock: &SockRef<'_>,
+    cx: &mut Context<'_>,
+    buf: &mut ReadBuf<'_>,
+) -> Poll<io::Result<()>> {
+    let len = buf.remaining();
+    registration
+        .poll_io_stream(cx, Direction::Read, len, || {
+            let before = buf.filled().len();
+            recv_read_buf(sock, buf, 0)?;
+            Ok(buf.filled().len() - before)
+        })
+        .map_ok(|_| ())
 }

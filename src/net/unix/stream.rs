@@ -4,8 +4,8 @@ use super::socket_addr::{abstract_addr, SocketAddr};
 use super::split::{ReadHalf, WriteHalf};
 use super::split_owned::{split_owned, OwnedReadHalf, OwnedWriteHalf};
 use crate::io::{AsyncRead, AsyncWrite, Interest, ReadBuf, Ready};
-use crate::net::recv::{recv_buf_mut, recv_read_buf};
-use crate::runtime::io::{Direction, PollEvented};
+use crate::net::recv::{poll_recv_stream, recv_buf_mut};
+use crate::runtime::io::PollEvented;
 use std::fmt;
 use std::future::poll_fn;
 use std::io::{self, IoSlice, IoSliceMut, Read, Write};
@@ -307,15 +307,7 @@ impl UnixStream {
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
         let sock = socket2::SockRef::from(self);
-        let len = buf.remaining();
-        self.io
-            .registration()
-            .poll_io_stream(cx, Direction::Read, len, || {
-                let before = buf.filled().len();
-                recv_read_buf(&sock, buf, 0)?;
-                Ok(buf.filled().len() - before)
-            })
-            .map_ok(|_| ())
+        poll_recv_stream(self.io.registration(), &sock, cx, buf)
     }
 
     pub(super) fn poll_write_priv(

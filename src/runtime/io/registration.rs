@@ -90,19 +90,14 @@ impl Registration {
 
     /// Runs `op` when ready for `direction`, waiting again after each
     /// `WouldBlock`.
+    #[inline]
     pub(crate) fn poll_io<R>(
         &self,
         cx: &mut Context<'_>,
         direction: Direction,
-        mut op: impl FnMut() -> io::Result<R>,
+        op: impl FnMut() -> io::Result<R>,
     ) -> Poll<io::Result<R>> {
-        loop {
-            let event = ready!(self.poll_ready(cx, direction))?;
-            match op() {
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => self.clear_readiness(event),
-                result => return Poll::Ready(result),
-            }
-        }
+        self.poll_io_until(cx, direction, op, |_| false)
     }
 
     /// Like [`poll_io`](Self::poll_io), for a byte stream (TCP, Unix
@@ -113,22 +108,37 @@ impl Registration {
     /// again would only cost a `WouldBlock` system call; the next edge sets
     /// readiness again (and one that arrived meanwhile has a newer tick,
     /// which the clear leaves alone). End of stream (`Ok(0)`) clears nothing.
+    #[inline]
     pub(crate) fn poll_io_stream(
         &self,
         cx: &mut Context<'_>,
         direction: Direction,
         len: usize,
-        mut op: impl FnMut() -> io::Result<usize>,
+        op: impl FnMut() -> io::Result<usize>,
     ) -> Poll<io::Result<usize>> {
+        self.poll_io_until(cx, direction, op, |&n| n > 0 && n < len)
+    }
+
+    /// The loop of `poll_io`: a `WouldBlock` clears the readiness `op` was
+    /// tried on and waits again; a success for which `exhausted` holds
+    /// clears it too (the resource cannot be ready any more) and returns.
+    fn poll_io_until<R>(
+        &self,
+        cx: &mut Context<'_>,
+        direction: Direction,
+        mut op: impl FnMut() -> io::Result<R>,
+        exhausted: impl Fn(&R) -> bool,
+    ) -> Poll<io::Result<R>> {
         loop {
             let event = ready!(self.poll_ready(cx, direction))?;
             match op() {
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => self.clear_readiness(event),
-                Ok(n) if n > 0 && n < len => {
-                    self.clear_readiness(event);
-                    return Poll::Ready(Ok(n));
+                result => {
+                    if matches!(&result, Ok(r) if exhausted(r)) {
+                        self.clear_readiness(event);
+                    }
+                    return Poll::Ready(result);
                 }
-                result => return Poll::Ready(result),
             }
         }
     }
