@@ -42,17 +42,19 @@ const CHUNK: usize = 64;
 /// The part slot wakers share with the set.
 pub(crate) struct Shared {
     ready: Mutex<Ready>,
-    /// Chunks of slot records. Only the owning set pushes (through
-    /// `&mut CompletionSet`); wakers hold pointers into the chunks, which
+    /// Chunks of slot records (record `i` is `chunks[i / CHUNK][i % CHUNK]`).
+    /// Only the owning set touches the vector: it pushes through
+    /// `&mut CompletionSet` and reads through `&CompletionSet` to make a
+    /// waker. Wakers hold pointers into the chunks, which
     /// never move (each is its own boxed slice) and are freed when the last
     /// `Arc<Shared>` goes.
     chunks: std::cell::UnsafeCell<Vec<Box<[Slot]>>>,
 }
 
-// SAFETY: `ready` is behind a mutex. `chunks` is written only by the owning
-// set through `&mut` access to it, and read by nobody else (wakers reach
-// their record through a pointer obtained when the chunk was created, and
-// records are immutable).
+// SAFETY: `ready` is behind a mutex. The `chunks` vector is used only by
+// the owning set (written through `&mut`, read through `&`); wakers reach
+// their record through a pointer taken from a chunk, which never moves, and
+// records are immutable.
 unsafe impl Send for Shared {}
 // SAFETY: as above.
 unsafe impl Sync for Shared {}
@@ -159,9 +161,6 @@ pub(crate) struct CompletionSet<T> {
     shared: Arc<Shared>,
     /// Slot `i` holds the handle at `entries[i]`, if any.
     entries: Vec<Option<JoinHandle<T>>>,
-    /// Record pointers, parallel to `entries` (kept here so that making a
-    /// waker does not touch `Shared::chunks`).
-    records: Vec<*const Slot>,
     /// Empty slots, reused before new ones are made.
     free: Vec<u32>,
     len: usize,
@@ -171,8 +170,8 @@ pub(crate) struct CompletionSet<T> {
     abort_on_drop: bool,
 }
 
-// SAFETY: the record pointers point into `Shared`, which is `Send + Sync`;
-// the handles are `Send` when `T` is.
+// SAFETY: the shared part is `Send + Sync`; the handles are `Send` when `T`
+// is.
 unsafe impl<T: Send> Send for CompletionSet<T> {}
 // SAFETY: `&CompletionSet` exposes only `len`/iteration over handles, which
 // are `Sync` when `T: Send`.
@@ -184,7 +183,6 @@ impl<T> CompletionSet<T> {
         CompletionSet {
             shared: Arc::new(Shared::new()),
             entries: Vec::new(),
-            records: Vec::new(),
             free: Vec::new(),
             len: 0,
             ready: VecDeque::new(),
@@ -210,7 +208,12 @@ impl<T> CompletionSet<T> {
     /// A waker for slot `index` that owns no reference: valid while `self`
     /// is, and never dropped through the vtable (the `ManuallyDrop`).
     fn slot_waker(&self, index: u32) -> ManuallyDrop<Waker> {
-        let raw = RawWaker::new(self.records[index as usize].cast(), &SLOT_WAKER);
+        let index = index as usize;
+        // SAFETY: only the owner writes `chunks`, through `&mut self`; we
+        // hold `&self`, so nothing writes it now.
+        let chunks: &Vec<Box<[Slot]>> = unsafe { &*self.shared.chunks.get() };
+        let record: *const Slot = &chunks[index / CHUNK][index % CHUNK];
+        let raw = RawWaker::new(record.cast(), &SLOT_WAKER);
         // SAFETY: the record is alive as long as `self.shared`; clones made
         // from this waker take their own strong count (`slot_clone`).
         ManuallyDrop::new(unsafe { Waker::from_raw(raw) })
@@ -230,7 +233,6 @@ impl<T> CompletionSet<T> {
                     index: (index + i) as u32,
                 })
                 .collect();
-            self.records.extend(chunk.iter().map(|s| s as *const Slot));
             // SAFETY: only the owner touches `chunks`, and we have `&mut self`.
             unsafe { (*self.shared.chunks.get()).push(chunk) };
         }
@@ -239,6 +241,11 @@ impl<T> CompletionSet<T> {
     }
 
     /// Adds `handle`; returns its slot.
+    ///
+    /// Slots are numbered 0, 1, 2, ... in insertion order until one is
+    /// freed (`remove`, `take_output`, `take_all`), so a set that is filled
+    /// first and drained at the end can use a slot as the handle's
+    /// insertion position.
     pub(crate) fn insert(&mut self, mut handle: JoinHandle<T>) -> u32 {
         let index = self.new_slot();
         let waker = self.slot_waker(index);

@@ -99,14 +99,10 @@ where
     E: Send + 'static,
 {
     let mut set = CompletionSet::aborting();
-    // `position[slot]` is the input position of the task in `slot`.
-    let mut position = Vec::new();
-    for (i, future) in futures.into_iter().enumerate() {
-        let slot = set.insert(crate::spawn(future)) as usize;
-        if position.len() <= slot {
-            position.resize(slot + 1, usize::MAX);
-        }
-        position[slot] = i;
+    // Nothing is removed before every task was inserted, so a task's slot
+    // is its input position.
+    for future in futures {
+        set.insert(crate::spawn(future));
     }
     let mut values: Vec<Option<T>> = std::iter::repeat_with(|| None).take(set.len()).collect();
     let failure = loop {
@@ -114,7 +110,7 @@ where
             break None;
         };
         match set.take_output(slot) {
-            Ok(Ok(value)) => values[position[slot as usize]] = Some(value),
+            Ok(Ok(value)) => values[slot as usize] = Some(value),
             Ok(Err(err)) => break Some(Failure::Err(err)),
             Err(join_err) => break Some(Failure::Join(join_err)),
         }

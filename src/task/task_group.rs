@@ -43,10 +43,9 @@ use std::sync::Arc;
 /// # });
 /// ```
 pub struct TaskGroup<T, E> {
+    /// Children are only taken out in `join`, after the last spawn, so a
+    /// child's slot is its spawn number.
     tasks: CompletionSet<Result<T, E>>,
-    /// `order[slot]` is the spawn number of the child in `slot`.
-    order: Vec<usize>,
-    spawned: usize,
     shared: Arc<GroupShared>,
 }
 
@@ -91,8 +90,6 @@ where
     pub fn new() -> TaskGroup<T, E> {
         TaskGroup {
             tasks: CompletionSet::aborting(),
-            order: Vec::new(),
-            spawned: 0,
             shared: Arc::new(GroupShared {
                 failed: AtomicBool::new(false),
                 aborts: Mutex::new(Vec::new()),
@@ -130,12 +127,7 @@ where
                 aborts.push(abort.clone());
             }
         }
-        let slot = self.tasks.insert(handle) as usize;
-        if self.order.len() <= slot {
-            self.order.resize(slot + 1, usize::MAX);
-        }
-        self.order[slot] = self.spawned;
-        self.spawned += 1;
+        self.tasks.insert(handle);
         abort
     }
 
@@ -157,12 +149,11 @@ where
     /// waits until every sibling has stopped and its future was dropped.
     /// Children aborted through their [`AbortHandle`] are skipped.
     pub async fn join(mut self) -> Result<Vec<T>, E> {
-        let mut values: Vec<(usize, T)> = Vec::with_capacity(self.tasks.len());
+        let mut values: Vec<(u32, T)> = Vec::with_capacity(self.tasks.len());
         let mut failure: Option<Failure<E>> = None;
         while let Some(slot) = poll_fn(|cx| self.tasks.poll_finished(cx)).await {
-            let order = self.order[slot as usize];
             match self.tasks.take_output(slot) {
-                Ok(Ok(value)) => values.push((order, value)),
+                Ok(Ok(value)) => values.push((slot, value)),
                 Ok(Err(err)) => {
                     if failure.is_none() {
                         failure = Some(Failure::Err(err));
@@ -179,7 +170,7 @@ where
         }
         match failure {
             None => {
-                values.sort_unstable_by_key(|(order, _)| *order);
+                values.sort_unstable_by_key(|(slot, _)| *slot);
                 Ok(values.into_iter().map(|(_, v)| v).collect())
             }
             Some(Failure::Err(err)) => Err(err),

@@ -82,27 +82,30 @@ pub async fn wait_timeout<T>(
 }
 
 /// Handles being waited on, in a completion set that leaves them running.
+/// Nothing is removed before `split`, so input handle `i` is in slot `i`.
 struct Waiting<T> {
     set: CompletionSet<T>,
-    /// `slots[i]` is the slot of input handle `i`.
-    slots: Vec<u32>,
+    total: u32,
 }
 
 impl<T> Waiting<T> {
     fn new(handles: impl IntoIterator<Item = JoinHandle<T>>) -> Waiting<T> {
         let mut set = CompletionSet::new();
-        let slots = handles.into_iter().map(|h| set.insert(h)).collect();
-        Waiting { set, slots }
+        for handle in handles {
+            set.insert(handle);
+        }
+        let total = set.len() as u32;
+        Waiting { set, total }
     }
 
     fn is_empty(&self) -> bool {
-        self.slots.is_empty()
+        self.total == 0
     }
 
     /// Returns once `when` holds. Each finished task is reported once by
     /// the set, so `finished` counts distinct tasks.
     async fn until(&mut self, when: ReturnWhen) {
-        let total = self.slots.len();
+        let total = self.total;
         let mut finished = 0;
         while finished < total {
             let slot = poll_fn(|cx| match self.set.poll_finished(cx) {
@@ -129,7 +132,7 @@ impl<T> Waiting<T> {
     fn split(mut self) -> (Vec<JoinHandle<T>>, Vec<JoinHandle<T>>) {
         let mut done = Vec::new();
         let mut pending = Vec::new();
-        for &slot in &self.slots {
+        for slot in 0..self.total {
             let handle = self.set.remove(slot);
             if handle.is_finished() {
                 done.push(handle);
