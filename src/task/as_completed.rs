@@ -1,7 +1,6 @@
 //! `as_completed`: asyncio's `as_completed`, on tasks.
 
 use super::completion::CompletionSet;
-use crate::coop;
 use crate::runtime::task::JoinError;
 use futures_core::Stream;
 use std::fmt;
@@ -78,18 +77,9 @@ impl<T> AsCompleted<T> {
     }
 
     fn poll_next_result(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<T, JoinError>>> {
-        if self.tasks.is_empty() {
-            return Poll::Ready(None);
-        }
-        let coop = std::task::ready!(coop::poll_proceed(cx));
-        match self.tasks.poll_finished(cx) {
-            Poll::Ready(Some(slot)) => {
-                coop.made_progress();
-                Poll::Ready(Some(self.tasks.take_output(slot)))
-            }
-            Poll::Ready(None) => Poll::Ready(None),
-            Poll::Pending => Poll::Pending,
-        }
+        self.tasks
+            .poll_join_next(cx)
+            .map(|next| next.map(|(_, output)| output))
     }
 }
 

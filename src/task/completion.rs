@@ -28,8 +28,9 @@
 //!   under) whenever it finds the list empty, so a push after the check wakes
 //!   the new waker.
 
+use crate::coop;
 use crate::loom::sync::Mutex;
-use crate::runtime::task::{JoinError, JoinHandle};
+use crate::runtime::task::{Id, JoinError, JoinHandle};
 use std::collections::VecDeque;
 use std::fmt;
 use std::mem::ManuallyDrop;
@@ -323,6 +324,36 @@ impl<T> CompletionSet<T> {
     /// slot.
     pub(crate) fn take_output(&mut self, index: u32) -> Result<T, JoinError> {
         self.remove(index).take_finished_output()
+    }
+
+    /// The id and output of the next task to finish, taken out of the set;
+    /// `Ready(None)` if the set is empty. Charges one unit of cooperative
+    /// budget per task returned.
+    pub(crate) fn poll_join_next(
+        &mut self,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<(Id, Result<T, JoinError>)>> {
+        if self.is_empty() {
+            return Poll::Ready(None);
+        }
+        let coop = std::task::ready!(coop::poll_proceed(cx));
+        let Some(slot) = std::task::ready!(self.poll_finished(cx)) else {
+            return Poll::Ready(None);
+        };
+        coop.made_progress();
+        Poll::Ready(Some(self.take_with_id(slot)))
+    }
+
+    /// Like `poll_join_next`, but never waits: `None` if no task has
+    /// finished.
+    pub(crate) fn try_join_next(&mut self) -> Option<(Id, Result<T, JoinError>)> {
+        let slot = self.try_finished()?;
+        Some(self.take_with_id(slot))
+    }
+
+    fn take_with_id(&mut self, slot: u32) -> (Id, Result<T, JoinError>) {
+        let mut handle = self.remove(slot);
+        (handle.id(), handle.take_finished_output())
     }
 
     /// The handle in slot `index`, if any.

@@ -1,7 +1,6 @@
 //! `JoinSet`: a collection of tasks, joined in the order they finish.
 
 use super::completion::CompletionSet;
-use crate::coop;
 use crate::runtime::task::{AbortHandle, Id, JoinError, JoinHandle};
 use crate::runtime::Handle;
 use std::fmt;
@@ -160,14 +159,8 @@ impl<T: 'static> JoinSet<T> {
 
     /// Like [`try_join_next`](Self::try_join_next), with the task's id.
     pub fn try_join_next_with_id(&mut self) -> Option<Result<(Id, T), JoinError>> {
-        let index = self.tasks.try_finished()?;
-        Some(self.take(index))
-    }
-
-    fn take(&mut self, index: u32) -> Result<(Id, T), JoinError> {
-        let id = self.tasks.get(index).map(JoinHandle::id);
-        let output = self.tasks.take_output(index)?;
-        Ok((id.expect("the slot was full"), output))
+        let (id, output) = self.tasks.try_join_next()?;
+        Some(output.map(|v| (id, v)))
     }
 
     /// Polls for the next finished task; see [`join_next`](Self::join_next).
@@ -185,18 +178,9 @@ impl<T: 'static> JoinSet<T> {
         &mut self,
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<(Id, T), JoinError>>> {
-        if self.tasks.is_empty() {
-            return Poll::Ready(None);
-        }
-        let coop = std::task::ready!(coop::poll_proceed(cx));
-        match self.tasks.poll_finished(cx) {
-            Poll::Ready(Some(index)) => {
-                coop.made_progress();
-                Poll::Ready(Some(self.take(index)))
-            }
-            Poll::Ready(None) => Poll::Ready(None),
-            Poll::Pending => Poll::Pending,
-        }
+        self.tasks
+            .poll_join_next(cx)
+            .map(|next| next.map(|(id, output)| output.map(|v| (id, v))))
     }
 
     /// Waits for every task and returns their outputs, in the order they
