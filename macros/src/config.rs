@@ -15,7 +15,8 @@ use syn::punctuated::Punctuated;
 use syn::{Expr, Ident, Lit, LitStr, Path, Token};
 
 /// The argument names both macros accept, in the order the docs list them.
-pub(crate) const ARGUMENTS: [&str; 4] = ["flavor", "worker_threads", "start_paused", "crate"];
+pub(crate) const ARGUMENTS: [&str; 5] =
+    ["flavor", "worker_threads", "start_paused", "debug", "crate"];
 
 /// Which of the two attribute macros is being expanded.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -83,6 +84,8 @@ pub(crate) struct Config {
     /// `Builder::worker_threads`; only ever set for [`Flavor::MultiThread`].
     pub(crate) worker_threads: Option<usize>,
     pub(crate) start_paused: Option<bool>,
+    /// `Builder::debug`; `None` leaves it to `WEAVE_DEBUG`.
+    pub(crate) debug: Option<bool>,
     /// Path to the weave crate; `None` means `::weave`.
     pub(crate) crate_path: Option<Path>,
 }
@@ -94,6 +97,7 @@ impl std::fmt::Debug for Config {
             .field("flavor", &self.flavor)
             .field("worker_threads", &self.worker_threads)
             .field("start_paused", &self.start_paused)
+            .field("debug", &self.debug)
             .field(
                 "crate_path",
                 &self
@@ -114,6 +118,7 @@ impl Config {
             flavor: kind.default_flavor(),
             worker_threads: None,
             start_paused: None,
+            debug: None,
             crate_path: None,
         }
     }
@@ -127,6 +132,7 @@ impl Config {
         let mut flavor = None;
         let mut worker_threads = None;
         let mut start_paused = None;
+        let mut debug = None;
         let mut crate_path = None;
 
         for arg in &args {
@@ -160,6 +166,7 @@ impl Config {
                     parse_worker_threads(value).map(|n| worker_threads = Some((n, arg)))
                 }
                 "start_paused" => parse_start_paused(value).map(|b| start_paused = Some((b, arg))),
+                "debug" => parse_bool("debug", value).map(|b| debug = Some(b)),
                 "crate" => parse_crate_path(value).map(|p| crate_path = Some(p)),
                 _ => unreachable!("`{name}` is in ARGUMENTS but has no parser"),
             };
@@ -198,6 +205,7 @@ impl Config {
             flavor,
             worker_threads: worker_threads.map(|(n, _)| n),
             start_paused: start_paused.map(|(b, _)| b),
+            debug,
             crate_path,
         })
     }
@@ -288,11 +296,15 @@ fn parse_worker_threads(value: &Expr) -> syn::Result<usize> {
 }
 
 fn parse_start_paused(value: &Expr) -> syn::Result<bool> {
+    parse_bool("start_paused", value)
+}
+
+fn parse_bool(name: &str, value: &Expr) -> syn::Result<bool> {
     match literal(value) {
         Some(Lit::Bool(lit)) => Ok(lit.value),
         _ => Err(syn::Error::new_spanned(
             value,
-            "`start_paused` expects `true` or `false`",
+            format!("`{name}` expects `true` or `false`"),
         )),
     }
 }
@@ -346,7 +358,7 @@ fn unknown_argument(arg: &Arg, name: &str) -> syn::Error {
     syn::Error::new_spanned(arg, msg)
 }
 
-/// "`flavor`, `worker_threads`, `start_paused`, `crate`"
+/// "`flavor`, `worker_threads`, `start_paused`, `debug`, `crate`"
 fn argument_list() -> String {
     let names: Vec<String> = ARGUMENTS.iter().map(|name| format!("`{name}`")).collect();
     names.join(", ")
@@ -358,6 +370,7 @@ fn example(name: &str) -> &'static str {
         "flavor" => "flavor = \"multi_thread\"",
         "worker_threads" => "worker_threads = 4",
         "start_paused" => "start_paused = true",
+        "debug" => "debug = true",
         _ => "crate = \"weave\"",
     }
 }
@@ -496,7 +509,7 @@ mod tests {
         assert_eq!(
             msg,
             "unknown argument `thread_count`; expected one of: \
-             `flavor`, `worker_threads`, `start_paused`, `crate`"
+             `flavor`, `worker_threads`, `start_paused`, `debug`, `crate`"
         );
         assert_eq!(at, "thread_count = 2");
 
@@ -718,7 +731,7 @@ mod tests {
         assert_eq!(
             msg,
             "expected an argument name, one of: \
-             `flavor`, `worker_threads`, `start_paused`, `crate`"
+             `flavor`, `worker_threads`, `start_paused`, `debug`, `crate`"
         );
 
         let (msg, _) = error(Kind::Main, "flavor = ");

@@ -239,6 +239,9 @@ fn build_runtime(config: &Config) -> TokenStream {
     if let Some(paused) = config.start_paused {
         tokens.extend(quote!(.start_paused(#paused)));
     }
+    if let Some(debug) = config.debug {
+        tokens.extend(quote!(.debug(#debug)));
+    }
     tokens.extend(quote! {
         .enable_all()
         .build()
@@ -495,12 +498,13 @@ mod tests {
 
         let expanded = expand_ok(
             Kind::Test,
-            r#"start_paused = false, crate = "::my::reexport""#,
+            r#"start_paused = false, debug = true, crate = "::my::reexport""#,
             "async fn t() {}",
         );
         let expected_runtime = quote! {
             ::my::reexport::runtime::Builder::new_current_thread()
                 .start_paused(false)
+                .debug(true)
                 .enable_all()
         };
         assert!(

@@ -75,12 +75,14 @@ use crate::config::Kind;
 /// | `flavor` | `"multi_thread"`, `"current_thread"` | `"multi_thread"` | which scheduler to build: [`Builder::new_multi_thread`] or [`Builder::new_current_thread`] |
 /// | `worker_threads` | integer literal > 0 | the builder's: `WEAVE_WORKER_THREADS`, else one per CPU | number of worker threads ([`Builder::worker_threads`]); `multi_thread` only |
 /// | `start_paused` | `true`, `false` | `false` | start with time paused ([`Builder::start_paused`]) |
+/// | `debug` | `true`, `false` | `WEAVE_DEBUG` | debug mode: slow polls, lost panics, pending tasks reported ([`Builder::debug`]) |
 /// | `crate` | a path in a string: `"weave"`, `"::my::reexport"` | `"::weave"` | where to find the weave crate |
 ///
 /// [`Builder::new_multi_thread`]: ../weave/runtime/struct.Builder.html#method.new_multi_thread
 /// [`Builder::new_current_thread`]: ../weave/runtime/struct.Builder.html#method.new_current_thread
 /// [`Builder::worker_threads`]: ../weave/runtime/struct.Builder.html#method.worker_threads
 /// [`Builder::start_paused`]: ../weave/runtime/struct.Builder.html#method.start_paused
+/// [`Builder::debug`]: ../weave/runtime/struct.Builder.html#method.debug
 ///
 /// ```
 /// #[weave::main(flavor = "multi_thread", worker_threads = 2)]
@@ -307,7 +309,7 @@ pub fn main(args: TokenStream, item: TokenStream) -> TokenStream {
 /// # Options
 ///
 /// The same as [`#[weave::main]`](macro@main): `flavor`, `worker_threads`,
-/// `start_paused` and `crate`. The one difference is the default flavor:
+/// `start_paused`, `debug` and `crate`. The one difference is the default flavor:
 /// tests run on a **current-thread** runtime unless they ask for
 /// `flavor = "multi_thread"`, which keeps them cheap and their scheduling
 /// deterministic.

@@ -5,6 +5,7 @@ use super::config::{Callback, Config};
 use super::driver::{Driver, DriverConfig};
 use super::runtime::{Runtime, Scheduler};
 use super::scheduler::{self, current_thread::CurrentThread, multi_thread::MultiThread};
+use super::task::{DebugEvent, DebugHook, Debugger};
 use super::Handle;
 use std::fmt;
 use std::io;
@@ -41,6 +42,10 @@ pub struct Builder {
     event_interval: u32,
     global_queue_interval: Option<u32>,
     lifo_slot: bool,
+    /// `None`: as the `WEAVE_DEBUG` environment variable says.
+    debug: Option<bool>,
+    slow_poll_threshold: Duration,
+    on_debug_event: Option<DebugHook>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -51,6 +56,13 @@ enum Kind {
 
 /// The environment variable that sets the default number of worker threads.
 const WORKER_THREADS_ENV: &str = "WEAVE_WORKER_THREADS";
+
+/// The environment variable that turns debug mode on for builders that did
+/// not choose (any non-empty value but `0`).
+const DEBUG_ENV: &str = "WEAVE_DEBUG";
+
+/// asyncio's `slow_callback_duration`.
+const DEFAULT_SLOW_POLL_THRESHOLD: Duration = Duration::from_millis(100);
 
 impl Builder {
     /// A builder for a runtime that runs every task on the thread that calls
@@ -82,6 +94,9 @@ impl Builder {
             event_interval: Config::DEFAULT_EVENT_INTERVAL,
             global_queue_interval: None,
             lifo_slot: true,
+            debug: None,
+            slow_poll_threshold: DEFAULT_SLOW_POLL_THRESHOLD,
+            on_debug_event: None,
         }
     }
 
@@ -227,6 +242,80 @@ impl Builder {
         self
     }
 
+    /// Turns debug mode on or off (asyncio's `debug=True`). Without this
+    /// call, debug mode is on when the `WEAVE_DEBUG` environment variable is
+    /// set to anything but `""` or `"0"`; an explicit call wins.
+    ///
+    /// In debug mode the runtime reports, through
+    /// [`on_debug_event`](Self::on_debug_event) (default: one line on
+    /// stderr):
+    /// - every poll that takes longer than
+    ///   [`slow_poll_threshold`](Self::slow_poll_threshold): a task that
+    ///   blocked its worker thread, with its name, id and spawn location;
+    /// - a task panic nobody retrieved through the `JoinHandle` (reported
+    ///   once: when the task panics if its handle is gone, else when the
+    ///   handle is dropped);
+    /// - tasks still pending when the runtime shuts down, counted by spawn
+    ///   location.
+    ///
+    /// Task dumps ([`Handle::dump`](crate::runtime::Handle::dump)) also show
+    /// poll counts and times in debug mode. Debug mode costs a little on
+    /// every poll (two clock reads); with it off, tasks carry and do nothing
+    /// extra.
+    ///
+    /// ```
+    /// let rt = weave::runtime::Builder::new_multi_thread()
+    ///     .debug(true)
+    ///     .slow_poll_threshold(std::time::Duration::from_millis(50))
+    ///     .build()
+    ///     .unwrap();
+    /// # drop(rt);
+    /// ```
+    pub fn debug(&mut self, enabled: bool) -> &mut Self {
+        self.debug = Some(enabled);
+        self
+    }
+
+    /// How long one poll may take before debug mode reports it as slow
+    /// (default 100 ms, as asyncio's `slow_callback_duration`).
+    pub fn slow_poll_threshold(&mut self, threshold: Duration) -> &mut Self {
+        self.slow_poll_threshold = threshold;
+        self
+    }
+
+    /// Where debug-mode reports go instead of stderr. The hook runs on the
+    /// thread where the event happened (often a worker): keep it short and
+    /// non-blocking. A panic in the hook loses that report and nothing else.
+    ///
+    /// ```
+    /// use weave::runtime::{Builder, DebugEvent};
+    ///
+    /// let rt = Builder::new_current_thread()
+    ///     .debug(true)
+    ///     .on_debug_event(|event| {
+    ///         if let DebugEvent::SlowPoll { duration, .. } = event {
+    ///             eprintln!("blocked for {duration:?}: {event}");
+    ///         }
+    ///     })
+    ///     .build()
+    ///     .unwrap();
+    /// # drop(rt);
+    /// ```
+    pub fn on_debug_event<F>(&mut self, hook: F) -> &mut Self
+    where
+        F: Fn(&DebugEvent) + Send + Sync + 'static,
+    {
+        self.on_debug_event = Some(Arc::new(hook));
+        self
+    }
+
+    /// Whether this builder makes a debug-mode runtime.
+    fn debug_enabled(&self) -> bool {
+        self.debug.unwrap_or_else(|| {
+            std::env::var_os(DEBUG_ENV).is_some_and(|v| !v.is_empty() && v != "0")
+        })
+    }
+
     /// Creates the runtime.
     ///
     /// Fails with `InvalidInput` on a bad setting (zero worker threads, an
@@ -256,6 +345,12 @@ impl Builder {
             before_park: self.before_park.clone(),
             after_unpark: self.after_unpark.clone(),
             lifo_slot: self.lifo_slot,
+            debug: self.debug_enabled().then(|| {
+                Arc::new(Debugger::new(
+                    self.slow_poll_threshold,
+                    self.on_debug_event.clone(),
+                ))
+            }),
         };
         let blocking_pool = BlockingPool::new(ThreadConfig {
             thread_name: self.thread_name.clone(),
@@ -264,6 +359,7 @@ impl Builder {
             before_stop: self.before_stop.clone(),
             max_blocking_threads: self.max_blocking_threads,
             keep_alive: self.keep_alive,
+            debug: config.debug.clone(),
         });
         let spawner = blocking_pool.spawner().clone();
         if self.start_paused && self.kind == Kind::MultiThread {
@@ -347,6 +443,8 @@ impl fmt::Debug for Builder {
             .field("enable_io", &self.enable_io)
             .field("enable_time", &self.enable_time)
             .field("start_paused", &self.start_paused)
+            .field("debug", &self.debug)
+            .field("slow_poll_threshold", &self.slow_poll_threshold)
             .finish_non_exhaustive()
     }
 }

@@ -1,5 +1,6 @@
 //! Scheduler settings chosen on the `Builder`.
 
+use super::task::Debugger;
 use std::sync::Arc;
 
 pub(crate) type Callback = Arc<dyn Fn() + Send + Sync>;
@@ -15,6 +16,8 @@ pub(crate) struct Config {
     pub(crate) after_unpark: Option<Callback>,
     /// Whether a task woken by the running task runs next (LIFO slot).
     pub(crate) lifo_slot: bool,
+    /// Debug mode's settings, when it is on.
+    pub(crate) debug: Option<Arc<Debugger>>,
 }
 
 impl Config {
@@ -28,6 +31,7 @@ impl std::fmt::Debug for Config {
             .field("global_queue_interval", &self.global_queue_interval)
             .field("event_interval", &self.event_interval)
             .field("lifo_slot", &self.lifo_slot)
+            .field("debug", &self.debug)
             .finish_non_exhaustive()
     }
 }

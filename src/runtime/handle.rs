@@ -1,6 +1,7 @@
 //! `runtime::Handle`: a cloneable reference to a runtime.
 
 use super::context;
+use super::dump::Dump;
 use super::runtime::{RuntimeFlavor, BLOCK_ON_IN_RUNTIME};
 use super::scheduler;
 use super::task::JoinHandle;
@@ -107,6 +108,37 @@ impl Handle {
                 panic!("the OS could not start a thread for spawn_blocking: {e}")
             }
         }
+    }
+
+    /// A snapshot of every live task of the runtime (aiomonitor's `ps`):
+    /// id, name, spawn location and state, plus poll counts and times in
+    /// debug mode ([`Builder::debug`](crate::runtime::Builder::debug)).
+    /// `spawn_blocking` tasks are included; tasks of a `LocalSet` are not.
+    ///
+    /// Callable from any thread, inside or outside the runtime, also while
+    /// every worker is busy: it never waits for a worker. A task stuck in a
+    /// long poll shows as running.
+    ///
+    /// ```
+    /// use weave::runtime::TaskState;
+    ///
+    /// let rt = weave::runtime::Runtime::new().unwrap();
+    /// let handle = rt.handle().clone();
+    /// rt.block_on(async {
+    ///     let idle = weave::task::Builder::new()
+    ///         .name("sleeper")
+    ///         .spawn(std::future::pending::<()>())
+    ///         .unwrap();
+    ///     weave::task::yield_now().await;
+    ///     let dump = handle.dump();
+    ///     let sleeper = dump.tasks().iter().find(|t| t.id() == idle.id()).unwrap();
+    ///     assert_eq!(sleeper.name(), Some("sleeper"));
+    ///     println!("{dump}");
+    ///     idle.abort();
+    /// });
+    /// ```
+    pub fn dump(&self) -> Dump {
+        self.inner.dump()
     }
 
     /// Runs `future` to completion, blocking this thread.

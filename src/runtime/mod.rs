@@ -19,6 +19,7 @@ mod builder;
 pub(crate) mod config;
 pub(crate) mod context;
 pub(crate) mod driver;
+mod dump;
 mod handle;
 pub(crate) mod io;
 mod local_runtime;
@@ -29,6 +30,8 @@ pub(crate) mod task;
 pub(crate) mod time;
 
 pub use builder::Builder;
+pub use dump::{Dump, TaskDump, TaskState};
 pub use handle::{EnterGuard, Handle, TryCurrentError};
 pub use local_runtime::LocalRuntime;
 pub use runtime::{Runtime, RuntimeFlavor};
+pub use task::DebugEvent;

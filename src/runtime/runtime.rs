@@ -155,6 +155,7 @@ impl Runtime {
             return;
         }
         self.is_shut_down = true;
+        self.handle.inner.report_pending_at_shutdown();
         // Task destructors may spawn or look up the runtime: keep it current.
         let _current = context::set_current(&self.handle.inner);
         match (&self.scheduler, &self.handle.inner) {

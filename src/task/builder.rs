@@ -2,6 +2,7 @@ use crate::runtime::task::JoinHandle;
 use crate::runtime::{context, Handle};
 use std::future::Future;
 use std::io;
+use std::panic::Location;
 
 /// Spawns tasks with options, such as a name (asyncio's
 /// `create_task(coro, name=...)`).
@@ -47,8 +48,10 @@ impl<'a> Builder<'a> {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
+        // The closure cannot forward `#[track_caller]`: take the location here.
+        let location = Location::caller();
         context::with_current(|handle| match handle {
-            Some(handle) => Ok(self.spawn_inner(handle, future)),
+            Some(handle) => Ok(self.spawn_inner(handle, future, location)),
             None => panic!(
                 "`Builder::spawn` called outside a runtime: {}",
                 context::NO_RUNTIME
@@ -63,21 +66,22 @@ impl<'a> Builder<'a> {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        Ok(self.spawn_inner(&handle.inner, future))
+        Ok(self.spawn_inner(&handle.inner, future, Location::caller()))
     }
 
     fn spawn_inner<F>(
         self,
         handle: &crate::runtime::scheduler::Handle,
         future: F,
+        location: &'static Location<'static>,
     ) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
         match self.name {
-            Some(name) => handle.spawn(future, Box::<str>::from(name)),
-            None => handle.spawn(future, ()),
+            Some(name) => handle.spawn_at(future, Box::<str>::from(name), location),
+            None => handle.spawn_at(future, (), location),
         }
     }
 

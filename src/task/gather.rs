@@ -1,8 +1,10 @@
 //! `gather` and `try_gather`: asyncio's `gather`, on tasks.
 
 use super::completion::CompletionSet;
+use super::spawn::spawn_at;
 use crate::runtime::task::{JoinError, JoinHandle};
 use std::future::{poll_fn, Future};
+use std::panic::Location;
 
 /// Runs every future as its own task and returns all their results, in input
 /// order (asyncio's `gather(*aws, return_exceptions=True)`).
@@ -35,18 +37,25 @@ use std::future::{poll_fn, Future};
 /// # Panics
 ///
 /// When polled outside a runtime, like [`crate::spawn`].
-pub async fn gather<I>(futures: I) -> Vec<Result<<I::Item as Future>::Output, JoinError>>
+#[track_caller]
+pub fn gather<I>(
+    futures: I,
+) -> impl Future<Output = Vec<Result<<I::Item as Future>::Output, JoinError>>>
 where
     I: IntoIterator,
     I::Item: Future + Send + 'static,
     <I::Item as Future>::Output: Send + 'static,
 {
-    let mut tasks = AbortOnDrop(futures.into_iter().map(crate::spawn).collect());
-    let mut results = Vec::with_capacity(tasks.0.len());
-    for handle in tasks.0.iter_mut() {
-        results.push(handle.await);
+    // The tasks' spawn location (task dumps, debug reports) is the caller's.
+    let location = Location::caller();
+    async move {
+        let mut tasks = AbortOnDrop(futures.into_iter().map(|f| spawn_at(f, location)).collect());
+        let mut results = Vec::with_capacity(tasks.0.len());
+        for handle in tasks.0.iter_mut() {
+            results.push(handle.await);
+        }
+        results
     }
-    results
 }
 
 /// Handles whose tasks are aborted when this is dropped (a `gather` future
@@ -91,7 +100,23 @@ impl<T> Drop for AbortOnDrop<T> {
 /// panics (the task's panic, resumed); and when a task is cancelled from
 /// outside (only runtime shutdown can do that, as the handles are not
 /// exposed).
-pub async fn try_gather<I, T, E>(futures: I) -> Result<Vec<T>, E>
+#[track_caller]
+pub fn try_gather<I, T, E>(futures: I) -> impl Future<Output = Result<Vec<T>, E>>
+where
+    I: IntoIterator,
+    I::Item: Future<Output = Result<T, E>> + Send + 'static,
+    T: Send + 'static,
+    E: Send + 'static,
+{
+    // The tasks' spawn location (task dumps, debug reports) is the caller's.
+    let location = Location::caller();
+    try_gather_at(futures, location)
+}
+
+async fn try_gather_at<I, T, E>(
+    futures: I,
+    location: &'static Location<'static>,
+) -> Result<Vec<T>, E>
 where
     I: IntoIterator,
     I::Item: Future<Output = Result<T, E>> + Send + 'static,
@@ -102,7 +127,7 @@ where
     // Nothing is removed before every task was inserted, so a task's slot
     // is its input position.
     for future in futures {
-        set.insert(crate::spawn(future));
+        set.insert(spawn_at(future, location));
     }
     let mut values: Vec<Option<T>> = std::iter::repeat_with(|| None).take(set.len()).collect();
     let failure = loop {

@@ -449,9 +449,13 @@ impl Context {
         // `Context::tick` on this thread, and `LocalSet::drop` shuts the list
         // down on this thread (see the module's invariants).
         unsafe {
-            self.shared
-                .owned
-                .spawn_local(future, &self.shared, name, task::Id::next())
+            self.shared.owned.spawn_local(
+                future,
+                &self.shared,
+                name,
+                task::Id::next(),
+                std::panic::Location::caller(),
+            )
         }
     }
 

@@ -17,10 +17,10 @@
 //!   the next retiring thread (or shutdown) to join, so no thread is ever
 //!   left unjoined.
 
-use super::schedule::BlockingSchedule;
+use super::schedule::{BlockingSchedule, BlockingTasks};
 // Plain parking_lot/std, not the loom facade: the pool needs timed waits,
 // which loom does not model, and its logic is a simple monitor.
-use crate::runtime::task::Notified;
+use crate::runtime::task::{Debugger, Notified};
 use parking_lot::{Condvar, Mutex};
 use std::collections::{HashMap, VecDeque};
 use std::fmt;
@@ -41,6 +41,8 @@ pub(crate) struct ThreadConfig {
     /// Most threads running `spawn_blocking` work at once.
     pub(crate) max_blocking_threads: usize,
     pub(crate) keep_alive: Duration,
+    /// The runtime's debug mode, for reports about `spawn_blocking` tasks.
+    pub(crate) debug: Option<Arc<Debugger>>,
 }
 
 /// Makes a pool thread's runtime current while it runs tasks. Implemented by
@@ -69,6 +71,8 @@ struct Inner {
     /// `shutdown` waits here for the last thread to leave.
     all_exited: Condvar,
     config: ThreadConfig,
+    /// The `spawn_blocking` tasks not yet complete (for task dumps).
+    tasks: Arc<BlockingTasks>,
 }
 
 struct Shared {
@@ -132,6 +136,7 @@ impl BlockingPool {
                     }),
                     condvar: Condvar::new(),
                     all_exited: Condvar::new(),
+                    tasks: Arc::new(BlockingTasks::new(config.debug.clone())),
                     config,
                 }),
             },
@@ -191,6 +196,11 @@ impl Drop for BlockingPool {
 }
 
 impl Spawner {
+    /// The pool's list of `spawn_blocking` tasks.
+    pub(crate) fn tasks(&self) -> &Arc<BlockingTasks> {
+        &self.inner.tasks
+    }
+
     /// Queues `task`; `mandatory` tasks bypass the blocking-thread cap and
     /// run even during shutdown.
     pub(crate) fn spawn<C: EnterContext>(

@@ -35,7 +35,7 @@ type Task = Notified<Arc<Handle>>;
 pub(crate) struct Handle {
     /// Tasks scheduled from other threads; `None` once shut down.
     inject: Mutex<Option<VecDeque<Task>>>,
-    owned: OwnedTasks<Arc<Handle>>,
+    pub(crate) owned: OwnedTasks<Arc<Handle>>,
     /// The core while no thread is inside `block_on`.
     core: Mutex<Option<Box<Core>>>,
     /// Threads waiting in `block_on` for the core.
@@ -327,19 +327,19 @@ impl Context {
 }
 
 impl Handle {
-    #[track_caller]
     pub(crate) fn spawn<F, N>(
         me: &Arc<Handle>,
         future: F,
         name: N,
         id: task::Id,
+        location: &'static std::panic::Location<'static>,
     ) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,
         F::Output: Send + 'static,
         N: TaskName,
     {
-        me.owned.spawn(future, me, name, id)
+        me.owned.spawn(future, me, name, id, location)
     }
 
     fn pop_inject(&self) -> Option<Task> {
@@ -385,6 +385,10 @@ impl Schedule for Arc<Handle> {
 
     fn release(&self, task: &task::Task<Self>) -> Option<task::Task<Self>> {
         self.owned.remove(task)
+    }
+
+    fn debugger(&self) -> Option<&task::Debugger> {
+        self.config.debug.as_deref()
     }
 }
 

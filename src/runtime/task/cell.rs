@@ -3,7 +3,7 @@
 //! ```text
 //! Cell<T, S, N> (#[repr(C)], one Box)
 //! +---------------------------------------------------------------+
-//! | Header   state word | vtable | owned-list links | id            |
+//! | Header   state word | vtable | owned-list links | id | location |
 //! | Core     scheduler S | stage: future T, then its output        |
 //! | Trailer  join waker | name N (zero-sized for unnamed tasks)   |
 //! +---------------------------------------------------------------+
@@ -14,12 +14,14 @@
 //! vtable. `Header` is the first field of a `#[repr(C)]` struct, so a pointer
 //! to the cell is a pointer to the header.
 
+use super::debug::TaskStats;
 use super::error::JoinError;
 use super::raw::Vtable;
 use super::state::State;
 use super::Id;
 use crate::loom::cell::UnsafeCell;
 use std::future::Future;
+use std::panic::Location;
 use std::ptr::NonNull;
 use std::task::Waker;
 
@@ -39,6 +41,8 @@ pub(crate) struct Header {
     /// shard lock.
     pub(super) owned: UnsafeCell<Links>,
     pub(super) id: Id,
+    /// The user's spawn call (task dumps and debug reports name it).
+    pub(super) location: &'static Location<'static>,
 }
 
 /// Intrusive doubly-linked-list links.
@@ -68,9 +72,16 @@ pub(super) struct Trailer<N> {
     pub(super) name: N,
 }
 
-/// Storage for a task's name. Unnamed tasks use `()`, which takes no space.
+/// Storage for a task's name (and, in debug mode, its poll statistics).
+/// Unnamed tasks use `()`, which takes no space.
 pub(crate) trait TaskName: Send + Sync + 'static {
     fn get(&self) -> Option<&str>;
+
+    /// Debug-mode statistics; a constant `None` outside debug mode, so the
+    /// code that keeps them is compiled out of plain tasks.
+    fn stats(&self) -> Option<&TaskStats> {
+        None
+    }
 }
 
 impl TaskName for () {
@@ -91,6 +102,7 @@ impl<T: Future, S, N> Cell<T, S, N> {
         scheduler: S,
         name: N,
         id: Id,
+        location: &'static Location<'static>,
         refs: usize,
         vtable: &'static Vtable,
     ) -> Box<Cell<T, S, N>> {
@@ -100,6 +112,7 @@ impl<T: Future, S, N> Cell<T, S, N> {
                 vtable,
                 owned: UnsafeCell::new(Links::default()),
                 id,
+                location,
             },
             core: Core {
                 scheduler,

@@ -1,5 +1,6 @@
 //! Why awaiting a `JoinHandle` did not produce the task's output.
 
+use super::debug::panic_message;
 use super::Id;
 use std::any::Any;
 use std::fmt;
@@ -86,13 +87,13 @@ impl JoinError {
     pub fn id(&self) -> Id {
         self.id
     }
-}
 
-fn panic_message(payload: &(dyn Any + Send)) -> Option<&str> {
-    if let Some(s) = payload.downcast_ref::<&'static str>() {
-        Some(s)
-    } else {
-        payload.downcast_ref::<String>().map(String::as_str)
+    /// The panic message, for a panic whose payload is a string.
+    pub(crate) fn panic_message(&self) -> Option<&str> {
+        match &self.repr {
+            Repr::Panic(p) => panic_message(p.0.as_ref()),
+            Repr::Cancelled => None,
+        }
     }
 }
 

@@ -7,6 +7,7 @@
 //! task side; the join-waker slot belongs to whoever the `JOIN_WAKER` bit says.
 
 use super::cell::{Cell, Core, Header, Stage, TaskName, Trailer};
+use super::debug::{DebugEvent, TaskStats};
 use super::error::JoinError;
 use super::id::CurrentTaskGuard;
 use super::raw::RawTask;
@@ -100,8 +101,73 @@ impl<T: Future, S: Schedule, N: TaskName> Harness<T, S, N> {
         }
     }
 
-    /// Polls the future; stores its output (or panic) when it finishes.
+    /// Polls the future once, timing the poll in debug mode.
     fn poll_inner(&self) -> Poll<()> {
+        match self.trailer().name.stats() {
+            None => self.poll_future(),
+            Some(stats) => self.poll_traced(stats),
+        }
+    }
+
+    /// Debug mode: counts the poll, times it and reports it if it was slow.
+    #[cold]
+    #[inline(never)]
+    fn poll_traced(&self, stats: &TaskStats) -> Poll<()> {
+        #[cfg(feature = "tracing")]
+        let span = tracing::trace_span!(
+            "task",
+            id = self.header().id.as_u64(),
+            name = self.trailer().name.get()
+        );
+        #[cfg(feature = "tracing")]
+        let _entered = span.enter();
+        let start = stats.poll_started();
+        let result = self.poll_future();
+        let took = stats.poll_ended(start);
+        if let Some(debugger) = self.core().scheduler.debugger() {
+            if took >= debugger.slow_poll_threshold() {
+                debugger.report(DebugEvent::SlowPoll {
+                    id: self.header().id,
+                    name: self.trailer().name.get().map(str::to_owned),
+                    location: self.header().location,
+                    duration: took,
+                    threshold: debugger.slow_poll_threshold(),
+                });
+            }
+        }
+        result
+    }
+
+    /// Debug mode: the output is about to be dropped unread; if it is a
+    /// panic, nobody will ever see it, so say so.
+    ///
+    /// # Safety
+    ///
+    /// The task is complete and the caller owns the stage.
+    unsafe fn report_if_panic_is_lost(&self) {
+        if self.trailer().name.stats().is_none() {
+            return;
+        }
+        let Some(debugger) = self.core().scheduler.debugger() else {
+            return;
+        };
+        // SAFETY: the caller owns the stage, which nobody writes meanwhile.
+        let message = self.core().stage.with(|stage| match unsafe { &*stage } {
+            Stage::Finished(Err(e)) if e.is_panic() => Some(e.panic_message().map(str::to_owned)),
+            _ => None,
+        });
+        if let Some(message) = message {
+            debugger.report(DebugEvent::UnretrievedPanic {
+                id: self.header().id,
+                name: self.trailer().name.get().map(str::to_owned),
+                location: self.header().location,
+                message,
+            });
+        }
+    }
+
+    /// Polls the future; stores its output (or panic) when it finishes.
+    fn poll_future(&self) -> Poll<()> {
         let core = self.core();
         let id = self.header().id;
         let _current = CurrentTaskGuard::enter(self.raw());
@@ -171,7 +237,10 @@ impl<T: Future, S: Schedule, N: TaskName> Harness<T, S, N> {
             if !snapshot.is_join_interested() {
                 // Nobody will read the output: drop it here.
                 // SAFETY: COMPLETE without join interest: the stage is ours.
-                unsafe { self.core().set_stage(Stage::Consumed) };
+                unsafe {
+                    self.report_if_panic_is_lost();
+                    self.core().set_stage(Stage::Consumed);
+                }
             } else if snapshot.is_join_waker_set() {
                 // SAFETY: JOIN_WAKER is set: the slot is readable.
                 unsafe { self.trailer().wake_join() };
@@ -261,6 +330,7 @@ impl<T: Future, S: Schedule, N: TaskName> Harness<T, S, N> {
             // The output is ours to drop. Its destructor may panic: contain it.
             // SAFETY: COMPLETE with join interest: the stage is the handle's.
             let _ = catch_unwind(AssertUnwindSafe(|| unsafe {
+                self.report_if_panic_is_lost();
                 self.core().set_stage(Stage::Consumed)
             }));
         }

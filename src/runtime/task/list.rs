@@ -20,6 +20,7 @@ use super::{Id, JoinHandle, Notified, Schedule, Task};
 use crate::loom::sync::Mutex;
 use std::future::Future;
 use std::marker::PhantomData;
+use std::panic::Location;
 use std::ptr::NonNull;
 
 pub(crate) struct OwnedTasks<S: 'static> {
@@ -70,6 +71,7 @@ impl<S: Schedule> OwnedTasks<S> {
         scheduler: &S,
         name: N,
         id: Id,
+        location: &'static Location<'static>,
     ) -> JoinHandle<T::Output>
     where
         S: Clone,
@@ -78,7 +80,7 @@ impl<S: Schedule> OwnedTasks<S> {
         N: TaskName,
     {
         // SAFETY: `Send` futures and outputs may run and drop anywhere.
-        unsafe { self.spawn_local(future, scheduler, name, id) }
+        unsafe { self.spawn_local(future, scheduler, name, id, location) }
     }
 
     /// Like [`spawn`](Self::spawn), for a future (and output) that need not
@@ -108,6 +110,7 @@ impl<S: Schedule> OwnedTasks<S> {
         scheduler: &S,
         name: N,
         id: Id,
+        location: &'static Location<'static>,
     ) -> JoinHandle<T::Output>
     where
         S: Clone,
@@ -115,8 +118,55 @@ impl<S: Schedule> OwnedTasks<S> {
         T::Output: 'static,
         N: TaskName,
     {
+        // SAFETY: forwarded to the caller.
+        let (join, notified) =
+            unsafe { self.bind_local(future, scheduler.clone(), name, id, location) };
+        if let Some(notified) = notified {
+            scheduler.schedule(notified);
+        }
+        join
+    }
+
+    /// Creates a task owned by this list and returns its `Notified` for the
+    /// caller to queue (`None` if the list is closed: the task was cancelled
+    /// on the spot).
+    pub(crate) fn bind<T, N>(
+        &self,
+        future: T,
+        scheduler: S,
+        name: N,
+        id: Id,
+        location: &'static Location<'static>,
+    ) -> (JoinHandle<T::Output>, Option<Notified<S>>)
+    where
+        T: Future + Send + 'static,
+        T::Output: Send + 'static,
+        N: TaskName,
+    {
+        // SAFETY: `Send` futures and outputs may run and drop anywhere.
+        unsafe { self.bind_local(future, scheduler, name, id, location) }
+    }
+
+    /// [`bind`](Self::bind) for futures that need not be `Send`.
+    ///
+    /// # Safety
+    ///
+    /// As for [`spawn_local`](Self::spawn_local).
+    unsafe fn bind_local<T, N>(
+        &self,
+        future: T,
+        scheduler: S,
+        name: N,
+        id: Id,
+        location: &'static Location<'static>,
+    ) -> (JoinHandle<T::Output>, Option<Notified<S>>)
+    where
+        T: Future + 'static,
+        T::Output: 'static,
+        N: TaskName,
+    {
         // References: the list, the Notified, the JoinHandle.
-        let raw = RawTask::new(future, scheduler.clone(), name, id, 3);
+        let raw = RawTask::new(future, scheduler, name, id, location, 3);
         let join = JoinHandle::new(raw);
         let notified = Notified::from_raw(raw);
         let mut shard = self.shard(id).lock();
@@ -127,14 +177,13 @@ impl<S: Schedule> OwnedTasks<S> {
             // unused.
             raw.shutdown();
             drop(notified);
-            return join;
+            return (join, None);
         }
         // SAFETY: the shard lock is held, and the new task is in no list.
         unsafe { push_front(&mut shard, raw.header_ptr()) };
         shard.len += 1;
         drop(shard);
-        scheduler.schedule(notified);
-        join
+        (join, Some(notified))
     }
 
     /// Takes `task` out of the list and returns the list's reference, or
@@ -178,6 +227,23 @@ impl<S: Schedule> OwnedTasks<S> {
                 // Outside the lock: the future's destructor may spawn, wake
                 // or complete other tasks of this list.
                 task.shutdown();
+            }
+        }
+    }
+
+    /// Calls `f` on every listed task, one shard at a time with that shard's
+    /// lock held (the list's reference keeps each task alive meanwhile). `f`
+    /// must not touch this list.
+    pub(crate) fn for_each(&self, mut f: impl FnMut(RawTask)) {
+        for shard in self.shards.iter() {
+            let guard = shard.lock();
+            let mut cursor = guard.head;
+            while let Some(task) = cursor {
+                // SAFETY: the lock is held: the task is listed (alive) and
+                // its links are stable.
+                cursor = unsafe { task.as_ref().owned.with(|l| (*l).next) };
+                // SAFETY: listed tasks are live.
+                f(unsafe { RawTask::from_raw(task) });
             }
         }
     }

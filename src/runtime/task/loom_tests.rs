@@ -41,7 +41,8 @@ where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
-    s.owned.spawn(future, s, (), Id::next())
+    s.owned
+        .spawn(future, s, (), Id::next(), std::panic::Location::caller())
 }
 
 /// Runs queued tasks until the queue is empty.

@@ -35,6 +35,7 @@
 //!   contract).
 
 mod cell;
+mod debug;
 mod error;
 mod harness;
 mod id;
@@ -47,6 +48,8 @@ mod state;
 mod waker;
 
 pub(crate) use cell::TaskName;
+pub use debug::DebugEvent;
+pub(crate) use debug::{DebugHook, Debugger, FileLine, StatsSnapshot, Traced};
 pub use error::JoinError;
 pub use id::Id;
 pub(crate) use id::{current_task, try_current_id};
@@ -57,6 +60,7 @@ pub(crate) use raw::RawTask;
 use std::fmt;
 use std::future::Future;
 use std::marker::PhantomData;
+use std::panic::Location;
 
 /// How a task reaches its scheduler.
 pub(crate) trait Schedule: Send + Sync + Sized + 'static {
@@ -72,6 +76,12 @@ pub(crate) trait Schedule: Send + Sync + Sized + 'static {
     /// The task completed: take it out of the owned list, returning the
     /// list's reference (`None` if it is not listed).
     fn release(&self, task: &Task<Self>) -> Option<Task<Self>>;
+
+    /// The runtime's debug mode, if it is on: where tasks spawned with
+    /// [`Traced`] names report slow polls and lost panics.
+    fn debugger(&self) -> Option<&Debugger> {
+        None
+    }
 }
 
 /// One owned reference to a task.
@@ -148,13 +158,15 @@ impl<S> fmt::Debug for Notified<S> {
     }
 }
 
-/// Creates a task that is not in any owned list (blocking-pool tasks): two
-/// references, the `Notified` and the `JoinHandle`.
+/// Creates a task that is not in any owned list (the runtime's own worker
+/// threads, run on the blocking pool): two references, the `Notified` and the
+/// `JoinHandle`.
 pub(crate) fn unowned<T, S, N>(
     future: T,
     scheduler: S,
     name: N,
     id: Id,
+    location: &'static Location<'static>,
 ) -> (Notified<S>, JoinHandle<T::Output>)
 where
     T: Future + Send + 'static,
@@ -162,6 +174,6 @@ where
     S: Schedule,
     N: TaskName,
 {
-    let raw = RawTask::new(future, scheduler, name, id, 2);
+    let raw = RawTask::new(future, scheduler, name, id, location, 2);
     (Notified::from_raw(raw), JoinHandle::new(raw))
 }

@@ -4,6 +4,7 @@ use super::cell::{Cell, Header, TaskName};
 use super::harness::Harness;
 use super::{Id, Schedule};
 use std::future::Future;
+use std::panic::Location;
 use std::ptr::NonNull;
 use std::task::Waker;
 
@@ -26,8 +27,8 @@ pub(crate) struct Vtable {
     pub(super) drop_join_handle: unsafe fn(NonNull<Header>),
     /// Runtime shutdown: cancel the task if idle (consumes one reference).
     pub(super) shutdown: unsafe fn(NonNull<Header>),
-    /// The task's name, borrowed from the cell.
-    pub(super) name: unsafe fn(NonNull<Header>) -> Option<NonNull<str>>,
+    /// The task's name (and debug statistics), borrowed from the cell.
+    pub(super) name: unsafe fn(NonNull<Header>) -> NonNull<dyn TaskName>,
 }
 
 pub(super) fn vtable<T, S, N>() -> &'static Vtable
@@ -66,13 +67,29 @@ unsafe impl Send for RawTask {}
 unsafe impl Sync for RawTask {}
 
 impl RawTask {
-    pub(super) fn new<T, S, N>(future: T, scheduler: S, name: N, id: Id, refs: usize) -> RawTask
+    /// Allocates a task cell with `refs` references.
+    pub(super) fn new<T, S, N>(
+        future: T,
+        scheduler: S,
+        name: N,
+        id: Id,
+        location: &'static Location<'static>,
+        refs: usize,
+    ) -> RawTask
     where
         T: Future,
         S: Schedule,
         N: TaskName,
     {
-        let cell = Cell::new(future, scheduler, name, id, refs, vtable::<T, S, N>());
+        let cell = Cell::new(
+            future,
+            scheduler,
+            name,
+            id,
+            location,
+            refs,
+            vtable::<T, S, N>(),
+        );
         let ptr = NonNull::from(Box::leak(cell)).cast::<Header>();
         RawTask { ptr }
     }
@@ -166,9 +183,20 @@ impl RawTask {
 
     /// The task's name; lives as long as the caller's reference.
     pub(crate) fn name(&self) -> Option<&str> {
+        self.task_name().get()
+    }
+
+    /// Where the task was spawned.
+    pub(crate) fn location(self) -> &'static Location<'static> {
+        self.header().location
+    }
+
+    /// The task's name storage, with its debug statistics if any; lives as
+    /// long as the caller's reference.
+    pub(crate) fn task_name(&self) -> &dyn TaskName {
         // SAFETY: the name lives in the cell, which outlives `&self`'s
-        // reference.
-        unsafe { (self.vtable().name)(self.ptr).map(|p| &*p.as_ptr()) }
+        // reference, and is never mutated after creation.
+        unsafe { &*(self.vtable().name)(self.ptr).as_ptr() }
     }
 
     /// Drops one reference, freeing the cell if it was the last.
@@ -241,8 +269,8 @@ unsafe fn shutdown<T: Future, S: Schedule, N: TaskName>(ptr: NonNull<Header>) {
     unsafe { Harness::<T, S, N>::from_raw(ptr) }.shutdown();
 }
 
-unsafe fn name<T: Future, S: Schedule, N: TaskName>(ptr: NonNull<Header>) -> Option<NonNull<str>> {
+unsafe fn name<T: Future, S: Schedule, N: TaskName>(ptr: NonNull<Header>) -> NonNull<dyn TaskName> {
     // SAFETY: see `poll`; the name is never mutated after creation.
     let cell = unsafe { ptr.cast::<Cell<T, S, N>>().as_ref() };
-    cell.trailer.name.get().map(NonNull::from)
+    NonNull::from(&cell.trailer.name as &dyn TaskName)
 }

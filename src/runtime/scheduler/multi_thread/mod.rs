@@ -162,20 +162,25 @@ fn steal_one<T>(inject: &Injector<T>) -> Option<T> {
 }
 
 impl Handle {
+    /// Every live task of this runtime.
+    pub(crate) fn owned(&self) -> &OwnedTasks<Arc<Handle>> {
+        &self.shared.owned
+    }
+
     /// Spawns a task on this runtime.
-    #[track_caller]
     pub(crate) fn spawn<F, N>(
         me: &Arc<Handle>,
         future: F,
         name: N,
         id: task::Id,
+        location: &'static std::panic::Location<'static>,
     ) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,
         F::Output: Send + 'static,
         N: TaskName,
     {
-        me.shared.owned.spawn(future, me, name, id)
+        me.shared.owned.spawn(future, me, name, id, location)
     }
 
     fn schedule_task(me: &Arc<Handle>, task: Notified<Arc<Handle>>, is_yield: bool) {
@@ -252,6 +257,10 @@ impl Schedule for Arc<Handle> {
 
     fn release(&self, task: &task::Task<Self>) -> Option<task::Task<Self>> {
         self.shared.owned.remove(task)
+    }
+
+    fn debugger(&self) -> Option<&task::Debugger> {
+        self.config.debug.as_deref()
     }
 }
 

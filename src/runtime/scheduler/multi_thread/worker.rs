@@ -206,9 +206,10 @@ where
     let h = handle.clone();
     let (notified, join) = task::unowned(
         BlockingTask::new(move || run(h, index)),
-        BlockingSchedule,
+        BlockingSchedule::unlisted(),
         (),
         task::Id::next(),
+        std::panic::Location::caller(),
     );
     drop(join);
     handle
