@@ -30,3 +30,13 @@ for (group, flavor), d in sorted(rows.items()):
     if "weave" in d and "tokio" in d:
         ratio = d["weave"] / d["tokio"]
         print(f"| {group} | {flavor} | {fmt(d['weave'])} | {fmt(d['tokio'])} | {ratio:.2f} |")
+
+# Debug-mode cost (benches/debug.rs): weave with debug on against debug off.
+debug_rows = [(k, d) for k, d in sorted(rows.items()) if "debug" in d and "weave" in d]
+if debug_rows:
+    print()
+    print("| workload | flavor | weave (debug off) | weave (debug on) | on/off |")
+    print("|---|---|---|---|---|")
+    for (group, flavor), d in debug_rows:
+        ratio = d["debug"] / d["weave"]
+        print(f"| {group} | {flavor} | {fmt(d['weave'])} | {fmt(d['debug'])} | {ratio:.2f} |")

@@ -103,6 +103,14 @@ impl<T: Future, S: Schedule, N: TaskName> Harness<T, S, N> {
 
     /// Polls the future once, timing the poll in debug mode.
     fn poll_inner(&self) -> Poll<()> {
+        // With the `tracing` feature, every poll runs in the task's span.
+        #[cfg(feature = "tracing")]
+        let _span = tracing::trace_span!(
+            "task",
+            id = self.header().id.as_u64(),
+            name = self.trailer().name.get()
+        )
+        .entered();
         match self.trailer().name.stats() {
             None => self.poll_future(),
             Some(stats) => self.poll_traced(stats),
@@ -113,14 +121,6 @@ impl<T: Future, S: Schedule, N: TaskName> Harness<T, S, N> {
     #[cold]
     #[inline(never)]
     fn poll_traced(&self, stats: &TaskStats) -> Poll<()> {
-        #[cfg(feature = "tracing")]
-        let span = tracing::trace_span!(
-            "task",
-            id = self.header().id.as_u64(),
-            name = self.trailer().name.get()
-        );
-        #[cfg(feature = "tracing")]
-        let _entered = span.enter();
         let start = stats.poll_started();
         let result = self.poll_future();
         let took = stats.poll_ended(start);
