@@ -184,3 +184,35 @@ fn loom_task_shutdown_races_wake() {
         assert_eq!(Arc::strong_count(&guard), 1, "future not dropped");
     });
 }
+
+/// A task dump (`OwnedTasks::for_each`, reading each listed task's state,
+/// name and location) racing the tasks' completion and removal from the
+/// list: the dump only ever sees live, listed tasks.
+#[test]
+fn loom_dump_races_completion() {
+    loom::model(|| {
+        let s = new_sched();
+        let a = spawn(&s, async { 1 });
+        let b = spawn(&s, async { 2 });
+        let runner = {
+            let s = s.clone();
+            loom::thread::spawn(move || run_queue(&s))
+        };
+        let mut seen = 0;
+        s.owned.for_each(|task| {
+            let snapshot = task.state().load();
+            assert!(snapshot.ref_count() > 0, "a listed task is alive");
+            assert!(task.task_name().get().is_none());
+            assert_eq!(task.location().file(), file!());
+            seen += 1;
+        });
+        assert!(seen <= 2);
+        runner.join().unwrap();
+        assert!(a.is_finished() && b.is_finished());
+        let mut left = 0;
+        s.owned.for_each(|_| left += 1);
+        assert_eq!(left, 0, "completed tasks leave the list");
+        drop((a, b));
+        shutdown(s);
+    });
+}
