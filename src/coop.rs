@@ -216,10 +216,82 @@ pub fn unconstrained<F: Future>(inner: F) -> Unconstrained<F> {
     Unconstrained { inner }
 }
 
+/// A future that charges the task's budget once per poll; see
+/// [`cooperative`].
+#[derive(Debug)]
+#[must_use = "futures do nothing unless you `.await` or poll them"]
+pub struct Coop<F> {
+    inner: F,
+}
+
+impl<F: Future> Future for Coop<F> {
+    type Output = F::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        let coop = std::task::ready!(poll_proceed(cx));
+        // SAFETY: `inner` is structurally pinned: it is never moved out of
+        // `self` and `Coop` has no `Drop` impl or `Unpin` override.
+        let inner = unsafe { self.map_unchecked_mut(|this| &mut this.inner) };
+        let out = inner.poll(cx);
+        if out.is_ready() {
+            coop.made_progress();
+        }
+        out
+    }
+}
+
+/// Makes a future that weave does not know (a `futures` channel, a
+/// hand-written one) take part in cooperative scheduling like weave's own
+/// resources: each poll charges one unit of the task's budget, and once the
+/// budget is spent the future yields `Pending` (waking the task) instead of
+/// polling `inner`. A poll that returns `Pending` gives its unit back.
+///
+/// ```
+/// # weave::runtime::Runtime::new().unwrap().block_on(async {
+/// use weave::task::coop::cooperative;
+///
+/// let ready = std::future::ready(3);
+/// assert_eq!(cooperative(ready).await, 3);
+/// # });
+/// ```
+pub fn cooperative<F: Future>(inner: F) -> Coop<F> {
+    Coop { inner }
+}
+
 #[cfg(all(test, not(loom)))]
 mod tests {
     use super::*;
     use std::task::Waker;
+
+    #[test]
+    fn cooperative_yields_once_the_budget_is_spent() {
+        let waker = Waker::noop();
+        let mut cx = Context::from_waker(waker);
+        with_budget(Budget::initial(), || {
+            for _ in 0..BUDGET {
+                let mut fut = std::pin::pin!(cooperative(std::future::ready(())));
+                assert!(fut.as_mut().poll(&mut cx).is_ready());
+            }
+            let mut fut = std::pin::pin!(cooperative(std::future::ready(())));
+            assert!(fut.as_mut().poll(&mut cx).is_pending(), "budget spent");
+        });
+        // Outside a runtime the budget is unconstrained.
+        let mut fut = std::pin::pin!(cooperative(std::future::ready(())));
+        assert!(fut.as_mut().poll(&mut cx).is_ready());
+    }
+
+    #[test]
+    fn a_pending_cooperative_poll_gives_its_unit_back() {
+        let waker = Waker::noop();
+        let mut cx = Context::from_waker(waker);
+        with_budget(Budget::initial(), || {
+            for _ in 0..u32::from(BUDGET) * 2 {
+                let mut fut = std::pin::pin!(cooperative(std::future::pending::<()>()));
+                assert!(fut.as_mut().poll(&mut cx).is_pending());
+            }
+            assert!(has_budget_remaining());
+        });
+    }
 
     #[test]
     fn budget_runs_out_and_restores() {

@@ -1229,3 +1229,37 @@ fn stdin_and_stdout_through_a_child_process() {
         "echo out of order"
     );
 }
+
+/// `set_times` waits for buffered writes (a later flush would move the
+/// modification time again) and leaves unset times alone.
+#[weave::test]
+async fn set_times_applies_after_pending_writes() {
+    use std::time::{Duration, SystemTime};
+    let dir = TempDir::new("set-times");
+    let path = dir.path("f");
+    let mut file = File::create(&path).await.unwrap();
+    file.write_all(b"buffered, not yet written").await.unwrap();
+    let accessed = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000_000);
+    let modified = SystemTime::UNIX_EPOCH + Duration::from_secs(1_500_000_000);
+    file.set_times(
+        fs::FileTimes::new()
+            .set_accessed(accessed)
+            .set_modified(modified),
+    )
+    .await
+    .unwrap();
+    drop(file);
+    let meta = std::fs::metadata(&path).unwrap();
+    assert_eq!(meta.len(), 25);
+    assert_eq!(meta.modified().unwrap(), modified);
+    assert_eq!(meta.accessed().unwrap(), accessed);
+
+    let file = OpenOptions::new().write(true).open(&path).await.unwrap();
+    let later = modified + Duration::from_secs(60);
+    file.set_times(fs::FileTimes::new().set_modified(later))
+        .await
+        .unwrap();
+    let meta = std::fs::metadata(&path).unwrap();
+    assert_eq!(meta.modified().unwrap(), later);
+    assert_eq!(meta.accessed().unwrap(), accessed, "unset: unchanged");
+}

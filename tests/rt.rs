@@ -1656,3 +1656,76 @@ fn block_in_place_with_queued_blocking_jobs_does_not_deadlock() {
         j2.await.unwrap();
     });
 }
+
+/// With room for one I/O event per driver poll, the rest wait for later
+/// polls: 20 connections still all get their answers.
+#[test]
+fn one_io_event_per_tick_still_serves_every_connection() {
+    use weave::io::{AsyncReadExt, AsyncWriteExt};
+    for multi in [false, true] {
+        let mut builder = if multi {
+            Builder::new_multi_thread()
+        } else {
+            Builder::new_current_thread()
+        };
+        let rt = builder
+            .enable_all()
+            .max_io_events_per_tick(1)
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let listener = weave::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let addr = listener.local_addr().unwrap();
+            weave::spawn(async move {
+                loop {
+                    let (mut s, _) = listener.accept().await.unwrap();
+                    weave::spawn(async move {
+                        let mut buf = [0u8; 4];
+                        s.read_exact(&mut buf).await.unwrap();
+                        s.write_all(&buf).await.unwrap();
+                    });
+                }
+            });
+            let clients: Vec<_> = (0..20u32)
+                .map(|i| {
+                    weave::spawn(async move {
+                        let mut s = weave::net::TcpStream::connect(addr).await.unwrap();
+                        s.write_all(&i.to_le_bytes()).await.unwrap();
+                        let mut back = [0u8; 4];
+                        s.read_exact(&mut back).await.unwrap();
+                        assert_eq!(u32::from_le_bytes(back), i);
+                    })
+                })
+                .collect();
+            for c in clients {
+                c.await.unwrap();
+            }
+        });
+    }
+}
+
+#[test]
+#[should_panic(expected = "max_io_events_per_tick must be at least 1 (got 0)")]
+fn zero_io_events_per_tick_is_refused() {
+    Builder::new_current_thread().max_io_events_per_tick(0);
+}
+
+#[test]
+fn build_local_makes_a_local_runtime_and_refuses_multi_thread() {
+    use weave::runtime::LocalOptions;
+    let rt = Builder::new_current_thread()
+        .enable_all()
+        .build_local(LocalOptions::default())
+        .unwrap();
+    let shared = std::rc::Rc::new(4);
+    let out = rt.block_on(async move {
+        let s = shared.clone();
+        task::spawn_local(async move { *s * 2 }).await.unwrap()
+    });
+    assert_eq!(out, 8);
+    let err = Builder::new_multi_thread()
+        .build_local(LocalOptions::default())
+        .unwrap_err();
+    assert_eq!(err.kind(), io::ErrorKind::InvalidInput);
+    assert!(err.to_string().contains("new_current_thread"), "{err}");
+}

@@ -259,6 +259,15 @@ impl File {
             .await
     }
 
+    /// Sets the file's access and/or modification times, after pending
+    /// writes (which would otherwise change them again).
+    pub async fn set_times(&self, times: super::FileTimes) -> io::Result<()> {
+        let times = times.into_std();
+        self.shared
+            .exclusive(false, move |f| f.set_times(times))
+            .await
+    }
+
     /// Sets the file's modification time, after pending writes.
     pub async fn set_modified(&self, time: SystemTime) -> io::Result<()> {
         self.shared

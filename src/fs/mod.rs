@@ -36,6 +36,7 @@ mod blocking;
 mod dir_builder;
 mod dispatch;
 mod file;
+mod file_times;
 mod open_options;
 mod path_ops;
 mod read_dir;
@@ -43,6 +44,7 @@ mod read_write;
 
 pub use dir_builder::DirBuilder;
 pub use file::File;
+pub use file_times::FileTimes;
 pub use open_options::OpenOptions;
 #[cfg(unix)]
 pub use path_ops::symlink;

@@ -3,6 +3,7 @@
 use super::blocking::{BlockingPool, ThreadConfig};
 use super::config::{Callback, Config};
 use super::driver::{Driver, DriverConfig};
+use super::local_runtime::{LocalOptions, LocalRuntime};
 use super::runtime::{Runtime, Scheduler};
 use super::scheduler::{self, current_thread::CurrentThread, multi_thread::MultiThread};
 use super::task::{DebugEvent, DebugHook, Debugger};
@@ -46,6 +47,7 @@ pub struct Builder {
     debug: Option<bool>,
     slow_poll_threshold: Duration,
     on_debug_event: Option<DebugHook>,
+    max_io_events: usize,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -97,6 +99,7 @@ impl Builder {
             debug: None,
             slow_poll_threshold: DEFAULT_SLOW_POLL_THRESHOLD,
             on_debug_event: None,
+            max_io_events: 1024,
         }
     }
 
@@ -242,6 +245,22 @@ impl Builder {
         self
     }
 
+    /// Most I/O events the driver takes from the OS in one poll (default
+    /// 1024); more wait for the next poll.
+    ///
+    /// # Panics
+    ///
+    /// If `capacity` is zero.
+    #[track_caller]
+    pub fn max_io_events_per_tick(&mut self, capacity: usize) -> &mut Self {
+        assert!(
+            capacity > 0,
+            "max_io_events_per_tick must be at least 1 (got 0)"
+        );
+        self.max_io_events = capacity;
+        self
+    }
+
     /// Turns debug mode on or off (asyncio's `debug=True`). Without this
     /// call, debug mode is on when the `WEAVE_DEBUG` environment variable is
     /// set to anything but `""` or `"0"`; an explicit call wins.
@@ -309,6 +328,33 @@ impl Builder {
         self
     }
 
+    /// Creates a [`LocalRuntime`]: a current-thread runtime on which `!Send`
+    /// tasks can be spawned anywhere (Tokio's `build_local`).
+    ///
+    /// Fails with `InvalidInput` on a multi-thread builder, and as
+    /// [`build`](Self::build) does.
+    ///
+    /// ```
+    /// use weave::runtime::{Builder, LocalOptions};
+    ///
+    /// let rt = Builder::new_current_thread()
+    ///     .enable_all()
+    ///     .build_local(LocalOptions::default())
+    ///     .unwrap();
+    /// let shared = std::rc::Rc::new(3);
+    /// assert_eq!(rt.block_on(async move { *shared }), 3);
+    /// ```
+    pub fn build_local(&mut self, _options: LocalOptions) -> io::Result<LocalRuntime> {
+        if self.kind != Kind::CurrentThread {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "build_local requires Builder::new_current_thread(): a local runtime runs \
+                 every task on the thread inside block_on",
+            ));
+        }
+        Ok(LocalRuntime::from_runtime(self.build()?))
+    }
+
     /// Whether this builder makes a debug-mode runtime.
     fn debug_enabled(&self) -> bool {
         self.debug.unwrap_or_else(|| {
@@ -373,6 +419,7 @@ impl Builder {
             enable_io: self.enable_io,
             enable_time: self.enable_time,
             start_paused: self.start_paused,
+            max_io_events: self.max_io_events,
         })?;
 
         match self.kind {

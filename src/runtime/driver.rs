@@ -27,6 +27,8 @@ pub(crate) struct DriverConfig {
     pub(crate) enable_io: bool,
     pub(crate) enable_time: bool,
     pub(crate) start_paused: bool,
+    /// Most I/O events taken from the OS per driver poll.
+    pub(crate) max_io_events: usize,
 }
 
 /// The resource drivers of one runtime.
@@ -78,7 +80,7 @@ impl Driver {
     /// descriptors left).
     pub(crate) fn new(config: DriverConfig) -> io::Result<(Driver, DriverHandle)> {
         let (park, unpark, io) = if config.enable_io {
-            let (driver, handle) = IoDriver::new()?;
+            let (driver, handle) = IoDriver::new(config.max_io_events)?;
             (Park::Io(driver), Unpark::Io(handle.clone()), Some(handle))
         } else {
             let park = ParkThread::new();

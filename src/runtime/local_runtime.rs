@@ -42,16 +42,29 @@ pub struct LocalRuntime {
     _not_send: PhantomData<*const ()>,
 }
 
+/// Options for [`Builder::build_local`] (Tokio's `LocalOptions`; none yet).
+#[derive(Default, Debug)]
+#[non_exhaustive]
+pub struct LocalOptions {
+    _not_send: PhantomData<*mut u8>,
+}
+
 impl LocalRuntime {
     /// A local runtime with every driver enabled: the same as
     /// `Builder::new_current_thread().enable_all()` plus a local task set.
     pub fn new() -> std::io::Result<LocalRuntime> {
-        let rt = Builder::new_current_thread().enable_all().build()?;
-        Ok(LocalRuntime {
+        Builder::new_current_thread()
+            .enable_all()
+            .build_local(LocalOptions::default())
+    }
+
+    /// Wraps a current-thread runtime (the builder checks the flavor).
+    pub(super) fn from_runtime(rt: Runtime) -> LocalRuntime {
+        LocalRuntime {
             local: LocalSet::new(),
             rt,
             _not_send: PhantomData,
-        })
+        }
     }
 
     /// A handle to the runtime: it spawns `Send` tasks and can be sent to

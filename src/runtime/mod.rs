@@ -32,6 +32,6 @@ pub(crate) mod time;
 pub use builder::Builder;
 pub use dump::{Dump, TaskDump, TaskState};
 pub use handle::{EnterGuard, Handle, TryCurrentError};
-pub use local_runtime::LocalRuntime;
+pub use local_runtime::{LocalOptions, LocalRuntime};
 pub use runtime::{Runtime, RuntimeFlavor};
 pub use task::DebugEvent;

@@ -54,8 +54,8 @@ pub use yield_now::yield_now;
 /// weave can do the same.
 pub mod coop {
     pub use crate::coop::{
-        consume_budget, has_budget_remaining, poll_proceed, unconstrained, RestoreOnPending,
-        Unconstrained,
+        consume_budget, cooperative, has_budget_remaining, poll_proceed, unconstrained, Coop,
+        RestoreOnPending, Unconstrained,
     };
 }
 

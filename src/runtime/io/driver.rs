@@ -84,9 +84,9 @@ struct Table {
 }
 
 impl IoDriver {
-    /// Creates the `mio::Poll`. Fails if the process is out of file
-    /// descriptors (the error says so).
-    pub(crate) fn new() -> io::Result<(IoDriver, IoHandle)> {
+    /// Creates the `mio::Poll`, taking up to `max_events` events per poll.
+    /// Fails if the process is out of file descriptors (the error says so).
+    pub(crate) fn new(max_events: usize) -> io::Result<(IoDriver, IoHandle)> {
         let annotate = |e: io::Error| {
             io::Error::new(
                 e.kind(),
@@ -108,7 +108,7 @@ impl IoDriver {
         });
         let driver = IoDriver {
             poll,
-            events: mio::Events::with_capacity(1024),
+            events: mio::Events::with_capacity(max_events),
             tick: 0,
             shared: shared.clone(),
             pending: Vec::new(),
