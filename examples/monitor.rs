@@ -201,7 +201,7 @@ fn check_slow_poll(events: &mpsc::Receiver<DebugEvent>) -> io::Result<()> {
     });
     match slow {
         Some((Some(name), duration))
-            if name.starts_with("conn ") && duration >= Duration::from_millis(200) =>
+            if name.starts_with("conn ") && duration >= Duration::from_millis(190) =>
         {
             Ok(())
         }

@@ -391,12 +391,13 @@ impl Builder {
             before_park: self.before_park.clone(),
             after_unpark: self.after_unpark.clone(),
             lifo_slot: self.lifo_slot,
-            debug: self.debug_enabled().then(|| {
-                Arc::new(Debugger::new(
+            debug: match self.debug_enabled() {
+                true => Some(Arc::new(Debugger::new(
                     self.slow_poll_threshold,
                     self.on_debug_event.clone(),
-                ))
-            }),
+                )?)),
+                false => None,
+            },
         };
         let blocking_pool = BlockingPool::new(ThreadConfig {
             thread_name: self.thread_name.clone(),

@@ -11,7 +11,7 @@
 use super::task::{FileLine, Id, RawTask};
 use std::fmt;
 use std::panic::Location;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// A snapshot of every live task of a runtime; see
 /// [`Handle::dump`](crate::runtime::Handle::dump).
@@ -79,14 +79,15 @@ impl Dump {
 
 /// Builds a dump from the runtime's task lists.
 pub(crate) struct DumpBuilder {
-    now: Instant,
+    /// A debug-clock reading (the clock task statistics use).
+    now: u64,
     tasks: Vec<TaskDump>,
 }
 
 impl DumpBuilder {
     pub(crate) fn new() -> DumpBuilder {
         DumpBuilder {
-            now: Instant::now(),
+            now: crate::runtime::task::debug_clock_now(),
             tasks: Vec::new(),
         }
     }

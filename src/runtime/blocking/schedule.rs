@@ -68,4 +68,6 @@ impl Schedule for BlockingSchedule {
     fn debugger(&self) -> Option<&Debugger> {
         self.tasks.as_ref()?.debugger()
     }
+
+    const BLOCKS_BY_DESIGN: bool = true;
 }

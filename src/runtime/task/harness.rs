@@ -7,7 +7,7 @@
 //! task side; the join-waker slot belongs to whoever the `JOIN_WAKER` bit says.
 
 use super::cell::{Cell, Core, Header, Stage, TaskName, Trailer};
-use super::debug::{DebugEvent, TaskStats};
+use super::debug::{DebugEvent, Debugger, TaskStats};
 use super::error::JoinError;
 use super::id::CurrentTaskGuard;
 use super::raw::RawTask;
@@ -20,6 +20,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::Pin;
 use std::ptr::NonNull;
 use std::task::{Context, Poll, Waker};
+use std::time::Duration;
 
 pub(super) struct Harness<T: Future, S, N> {
     cell: NonNull<Cell<T, S, N>>,
@@ -124,18 +125,26 @@ impl<T: Future, S: Schedule, N: TaskName> Harness<T, S, N> {
         let start = stats.poll_started();
         let result = self.poll_future();
         let took = stats.poll_ended(start);
+        if S::BLOCKS_BY_DESIGN {
+            return result;
+        }
         if let Some(debugger) = self.core().scheduler.debugger() {
-            if took >= debugger.slow_poll_threshold() {
-                debugger.report(DebugEvent::SlowPoll {
-                    id: self.header().id,
-                    name: self.trailer().name.get().map(str::to_owned),
-                    location: self.header().location,
-                    duration: took,
-                    threshold: debugger.slow_poll_threshold(),
-                });
+            if debugger.is_slow(took) {
+                self.report_slow_poll(debugger, took);
             }
         }
         result
+    }
+
+    #[cold]
+    fn report_slow_poll(&self, debugger: &Debugger, took: u64) {
+        debugger.report(DebugEvent::SlowPoll {
+            id: self.header().id,
+            name: self.trailer().name.get().map(str::to_owned),
+            location: self.header().location,
+            duration: Duration::from_nanos(took),
+            threshold: debugger.slow_poll_threshold(),
+        });
     }
 
     /// Debug mode: the output is about to be dropped unread; if it is a
@@ -148,14 +157,14 @@ impl<T: Future, S: Schedule, N: TaskName> Harness<T, S, N> {
         if self.trailer().name.stats().is_none() {
             return;
         }
-        let Some(debugger) = self.core().scheduler.debugger() else {
-            return;
-        };
         // SAFETY: the caller owns the stage, which nobody writes meanwhile.
         let message = self.core().stage.with(|stage| match unsafe { &*stage } {
             Stage::Finished(Err(e)) if e.is_panic() => Some(e.panic_message().map(str::to_owned)),
             _ => None,
         });
+        let Some(debugger) = self.core().scheduler.debugger() else {
+            return;
+        };
         if let Some(message) = message {
             debugger.report(DebugEvent::UnretrievedPanic {
                 id: self.header().id,

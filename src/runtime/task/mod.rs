@@ -36,6 +36,7 @@
 
 mod cell;
 mod debug;
+mod debug_clock;
 mod error;
 mod harness;
 mod id;
@@ -50,6 +51,7 @@ mod waker;
 pub(crate) use cell::TaskName;
 pub use debug::DebugEvent;
 pub(crate) use debug::{DebugHook, Debugger, FileLine, StatsSnapshot, Traced};
+pub(crate) use debug_clock::now as debug_clock_now;
 pub use error::JoinError;
 pub use id::Id;
 pub(crate) use id::{current_task, try_current_id};
@@ -82,6 +84,10 @@ pub(crate) trait Schedule: Send + Sync + Sized + 'static {
     fn debugger(&self) -> Option<&Debugger> {
         None
     }
+
+    /// Tasks of this scheduler block their thread by design (the blocking
+    /// pool): debug mode never reports their polls as slow.
+    const BLOCKS_BY_DESIGN: bool = false;
 }
 
 /// One owned reference to a task.
