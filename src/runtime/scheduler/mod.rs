@@ -37,6 +37,7 @@ impl Handle {
 
     /// Spawns a task that reports `location` as where it was spawned (for
     /// callers that cannot forward `#[track_caller]`, e.g. from a closure).
+    #[inline]
     pub(crate) fn spawn_at<F, N>(
         &self,
         future: F,
@@ -55,6 +56,7 @@ impl Handle {
         }
     }
 
+    #[inline]
     fn spawn_named<F, N>(
         &self,
         future: F,
