@@ -3,10 +3,11 @@
 //!
 //! Each one is a pipe end (a `mio::unix::pipe::{Sender, Receiver}`) put in
 //! non-blocking mode and registered with the reactor of the runtime that
-//! was current when it was created, through the same `PollEvented` the
-//! socket types use. Only the parent's end is non-blocking: `O_NONBLOCK`
-//! belongs to the open file description, and the child's end of a pipe is
-//! a different one, so the child sees an ordinary blocking stream.
+//! was current when it was created, by the helpers `net::unix::pipe`'s
+//! `Sender` and `Receiver` are built from. Only the parent's end is
+//! non-blocking: `O_NONBLOCK` belongs to the open file description, and
+//! the child's end of a pipe is a different one, so the child sees an
+//! ordinary blocking stream.
 //!
 //! Invariants:
 //! - The descriptor is deregistered before it is closed (`PollEvented`'s
@@ -15,45 +16,16 @@
 //! - `ChildStdin::poll_shutdown` closes the write end (so the child reads
 //!   end of file); writes after that fail with `BrokenPipe`.
 
-use crate::io::{AsyncRead, AsyncWrite, Interest, ReadBuf};
-use crate::runtime::io::{Direction, PollEvented};
+use crate::io::{AsyncRead, AsyncWrite, ReadBuf};
+use crate::net::unix::pipe::{poll_read_pipe, register_receiver, register_sender};
+use crate::runtime::io::PollEvented;
 use mio::unix::pipe::{Receiver, Sender};
 use std::fmt;
-use std::io::{self, IoSlice, Read};
+use std::io::{self, IoSlice};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
 use std::pin::Pin;
 use std::process::Stdio;
-use std::task::{ready, Context, Poll};
-
-/// Registers a pipe's read end with the current runtime.
-#[track_caller]
-fn register_receiver(rx: Receiver) -> io::Result<PollEvented<Receiver>> {
-    rx.set_nonblocking(true)?;
-    PollEvented::new_with_interest(rx, Interest::READABLE)
-}
-
-/// Registers a pipe's write end with the current runtime.
-#[track_caller]
-fn register_sender(tx: Sender) -> io::Result<PollEvented<Sender>> {
-    tx.set_nonblocking(true)?;
-    PollEvented::new_with_interest(tx, Interest::WRITABLE)
-}
-
-/// Reads from a registered pipe into `buf`'s unfilled part.
-fn poll_read_pipe(
-    io: &PollEvented<Receiver>,
-    cx: &mut Context<'_>,
-    buf: &mut ReadBuf<'_>,
-) -> Poll<io::Result<()>> {
-    let rx = io.get_ref();
-    let len = buf.remaining();
-    let n = ready!(io
-        .registration()
-        .poll_io_stream(cx, Direction::Read, len, || (&*rx)
-            .read(buf.initialize_unfilled())))?;
-    buf.advance(n);
-    Poll::Ready(Ok(()))
-}
+use std::task::{Context, Poll};
 
 /// The parent's write end of a child's standard input (Tokio's
 /// `ChildStdin`), from [`Child::stdin`](super::Child::stdin) when the
