@@ -163,6 +163,11 @@ impl Handle {
         }
     }
 
+    /// The runtime's metrics (see [`RuntimeMetrics`](crate::runtime::RuntimeMetrics)).
+    pub fn metrics(&self) -> crate::runtime::RuntimeMetrics {
+        crate::runtime::RuntimeMetrics::new(self.inner.clone())
+    }
+
     /// Which scheduler the runtime uses.
     pub fn runtime_flavor(&self) -> RuntimeFlavor {
         match self.inner {

@@ -73,6 +73,11 @@ impl LocalRuntime {
         self.rt.handle()
     }
 
+    /// The runtime's metrics (see [`RuntimeMetrics`](super::RuntimeMetrics)).
+    pub fn metrics(&self) -> super::RuntimeMetrics {
+        self.rt.metrics()
+    }
+
     /// Spawns a `!Send` task on this runtime; it runs while some thread is
     /// inside [`block_on`](LocalRuntime::block_on).
     #[track_caller]

@@ -23,6 +23,7 @@ mod dump;
 mod handle;
 pub(crate) mod io;
 mod local_runtime;
+mod metrics;
 #[allow(clippy::module_inception)]
 mod runtime;
 pub(crate) mod scheduler;
@@ -33,5 +34,6 @@ pub use builder::Builder;
 pub use dump::{Dump, TaskDump, TaskState};
 pub use handle::{EnterGuard, Handle, TryCurrentError};
 pub use local_runtime::{LocalOptions, LocalRuntime};
+pub use metrics::RuntimeMetrics;
 pub use runtime::{Runtime, RuntimeFlavor};
 pub use task::DebugEvent;

@@ -124,6 +124,11 @@ impl Runtime {
         &self.handle
     }
 
+    /// The runtime's metrics (see [`RuntimeMetrics`](crate::runtime::RuntimeMetrics)).
+    pub fn metrics(&self) -> crate::runtime::RuntimeMetrics {
+        self.handle.metrics()
+    }
+
     /// Makes this runtime current on this thread until the guard drops, so
     /// that `weave::spawn` works outside `block_on`.
     ///

@@ -280,11 +280,13 @@ impl Spawner {
         })
     }
 
-    /// Number of live pool threads and of idle ones.
-    #[allow(dead_code)]
-    pub(crate) fn thread_counts(&self) -> (usize, usize) {
+    /// For the runtime metrics: live pool threads (runtime workers
+    /// included), idle ones, and `spawn_blocking` jobs waiting for a thread.
+    pub(crate) fn metrics(&self) -> (usize, usize, usize) {
         let shared = self.inner.shared.lock();
-        (shared.num_threads, shared.num_idle)
+        // A notified thread is about to take a job: no longer idle.
+        let idle = shared.num_idle.saturating_sub(shared.num_notify);
+        (shared.num_threads, idle, shared.queue.len())
     }
 }
 

@@ -22,6 +22,7 @@ use crate::loom::sync::{Arc, Mutex};
 use crate::runtime::blocking::Spawner;
 use crate::runtime::config::Config;
 use crate::runtime::driver::{Driver, DriverHandle};
+use crate::runtime::metrics::{SchedulerMetrics, WorkerStats};
 use crate::runtime::task::{self, JoinHandle, Notified, OwnedTasks, Schedule, TaskName};
 use std::cell::RefCell;
 use std::collections::VecDeque;
@@ -45,12 +46,17 @@ pub(crate) struct Handle {
     pub(crate) driver: DriverHandle,
     pub(crate) blocking_spawner: Spawner,
     pub(crate) config: Config,
+    /// Worker 0 is whichever thread holds the core (see `runtime::metrics`).
+    pub(crate) metrics: SchedulerMetrics,
 }
 
 pub(crate) struct Core {
     tasks: VecDeque<Task>,
     tick: u32,
     driver: Option<Driver>,
+    /// Metrics counters, published at park, at the maintenance tick and
+    /// when `block_on` gives the core back.
+    stats: WorkerStats,
 }
 
 /// What the owning `Runtime` keeps.
@@ -86,12 +92,14 @@ impl CurrentThread {
                 tasks: VecDeque::with_capacity(64),
                 tick: 0,
                 driver: Some(driver),
+                stats: WorkerStats::new(),
             }))),
             core_waiters: Mutex::new(Vec::new()),
             woken: AtomicBool::new(false),
             driver: driver_handle,
             blocking_spawner,
             config,
+            metrics: SchedulerMetrics::new(1),
         });
         (CurrentThread { _private: () }, handle)
     }
@@ -202,9 +210,10 @@ impl Wake for BlockOnWaker {
 
 fn block_on_core<F: Future>(
     handle: &Arc<Handle>,
-    core: Box<Core>,
+    mut core: Box<Core>,
     future: std::pin::Pin<&mut F>,
 ) -> F::Output {
+    core.stats.start_busy();
     let cx = Context {
         handle: handle.clone(),
         core: RefCell::new(Some(core)),
@@ -223,7 +232,10 @@ fn drive<F: Future>(
     struct ReturnCore<'a>(&'a Context);
     impl Drop for ReturnCore<'_> {
         fn drop(&mut self) {
-            if let Some(core) = self.0.core.borrow_mut().take() {
+            if let Some(mut core) = self.0.core.borrow_mut().take() {
+                // No thread runs the runtime until the next `block_on`.
+                core.stats.end_busy();
+                core.publish_metrics(&self.0.handle);
                 *self.0.handle.core.lock() = Some(core);
             }
             for waker in std::mem::take(&mut *self.0.handle.core_waiters.lock()) {
@@ -255,11 +267,15 @@ fn drive<F: Future>(
                 let mut slot = cx.core.borrow_mut();
                 let core = slot.as_mut().expect("core present while block_on runs");
                 core.tick = core.tick.wrapping_add(1);
-                if core.tick % global_interval == 0 {
+                let task = if core.tick % global_interval == 0 {
                     handle.pop_inject().or_else(|| core.tasks.pop_front())
                 } else {
                     core.tasks.pop_front().or_else(|| handle.pop_inject())
+                };
+                if task.is_some() {
+                    core.stats.inc_poll();
                 }
+                task
             };
             match task {
                 Some(task) => coop::with_budget(coop::Budget::initial(), || task.run()),
@@ -300,7 +316,16 @@ impl Context {
                 slot.as_ref().is_some_and(|c| c.tasks.is_empty())
             } && self.handle.inject_is_empty();
             if idle {
+                self.with_stats(|core| {
+                    core.stats.end_busy();
+                    core.stats.about_to_park();
+                    core.publish_metrics(&self.handle);
+                });
                 d.park();
+                self.with_stats(|core| {
+                    core.stats.unparked();
+                    core.stats.start_busy();
+                });
             }
         }
         if let Some(f) = &self.handle.config.after_unpark {
@@ -311,11 +336,15 @@ impl Context {
         }
     }
 
-    /// Polls the driver without blocking.
+    /// Polls the driver without blocking (also the maintenance tick).
     fn park_yield(&self) {
         let mut driver = {
             let mut slot = self.core.borrow_mut();
-            slot.as_mut().and_then(|c| c.driver.take())
+            slot.as_mut().and_then(|c| {
+                c.stats.tick_busy();
+                c.publish_metrics(&self.handle);
+                c.driver.take()
+            })
         };
         if let Some(d) = driver.as_mut() {
             d.park_timeout(std::time::Duration::ZERO);
@@ -323,6 +352,20 @@ impl Context {
         if let Some(core) = self.core.borrow_mut().as_mut() {
             core.driver = driver;
         }
+    }
+
+    /// Runs `f` on the core's metrics, if this thread still holds the core.
+    fn with_stats(&self, f: impl FnOnce(&mut Core)) {
+        if let Some(core) = self.core.borrow_mut().as_mut() {
+            f(core);
+        }
+    }
+}
+
+impl Core {
+    fn publish_metrics(&self, handle: &Handle) {
+        self.stats
+            .publish(handle.metrics.worker(0), self.tasks.len());
     }
 }
 
@@ -339,7 +382,16 @@ impl Handle {
         F::Output: Send + 'static,
         N: TaskName,
     {
-        me.owned.spawn(future, me, name, id, location)
+        let (join, notified) = me.owned.bind(future, me.clone(), name, id, location);
+        // (`None`: shut down, the task was cancelled on the spot.)
+        if let Some(task) = notified {
+            Handle::schedule_task::<true>(me, task);
+        }
+        join
+    }
+
+    pub(crate) fn global_queue_depth(&self) -> usize {
+        self.inject.lock().as_ref().map_or(0, VecDeque::len)
     }
 
     fn pop_inject(&self) -> Option<Task> {
@@ -356,15 +408,22 @@ impl Handle {
     }
 }
 
-impl Schedule for Arc<Handle> {
-    fn schedule(&self, task: Task) {
+impl Handle {
+    /// Queues `task`: locally on the thread holding the core, otherwise on
+    /// the injection queue. `IS_SPAWN` only matters to the metrics (a const
+    /// parameter, so that the check costs nothing).
+    fn schedule_task<const IS_SPAWN: bool>(me: &Arc<Handle>, task: Task) {
         let rejected = with_context(|cx| {
-            let Some(cx) = cx.filter(|cx| Arc::ptr_eq(&cx.handle, self)) else {
+            let Some(cx) = cx.filter(|cx| Arc::ptr_eq(&cx.handle, me)) else {
                 return Some(task);
             };
             let mut slot = cx.core.borrow_mut();
             match slot.as_mut() {
                 Some(core) => {
+                    core.stats.inc_local_schedule();
+                    if IS_SPAWN {
+                        core.stats.inc_spawned();
+                    }
                     core.tasks.push_back(task);
                     None
                 }
@@ -372,15 +431,26 @@ impl Schedule for Arc<Handle> {
             }
         });
         if let Some(task) = rejected {
-            let mut inject = self.inject.lock();
+            // Off the core's thread: not the hot path, shared counters.
+            if IS_SPAWN {
+                me.metrics.inc_remote_spawned();
+            }
+            let mut inject = me.inject.lock();
             if let Some(queue) = inject.as_mut() {
                 queue.push_back(task);
                 drop(inject);
-                self.driver.unpark();
+                me.metrics.inc_remote_schedule();
+                me.driver.unpark();
             }
             // Shut down: dropping the notification is all there is to do
             // (shutdown already cancelled the task).
         }
+    }
+}
+
+impl Schedule for Arc<Handle> {
+    fn schedule(&self, task: Task) {
+        Handle::schedule_task::<false>(self, task);
     }
 
     fn release(&self, task: &task::Task<Self>) -> Option<task::Task<Self>> {

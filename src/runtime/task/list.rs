@@ -11,8 +11,9 @@
 //! - A task is in at most one list, in the shard `id % shards`; its links
 //!   are read and written only under that shard's lock.
 //! - The list owns one reference to each listed task; `remove` hands it back.
-//! - Once a shard is closed no task is added to it: `spawn` on a closed list
-//!   cancels the new task at once, so nothing is spawned after shutdown began.
+//! - Once a shard is closed no task is added to it: `bind` (or
+//!   `spawn_local`) on a closed list cancels the new task at once, so nothing
+//!   is spawned after shutdown began.
 
 use super::cell::{Header, Links, TaskName};
 use super::raw::RawTask;
@@ -62,30 +63,12 @@ impl<S: Schedule> OwnedTasks<S> {
         &self.shards[(id.as_u64() as usize) & (self.shards.len() - 1)]
     }
 
-    /// Creates a task owned by this list and schedules it on `scheduler`.
-    /// If the list is closed the task is cancelled on the spot (awaiting the
-    /// handle reports the cancellation).
-    pub(crate) fn spawn<T, N>(
-        &self,
-        future: T,
-        scheduler: &S,
-        name: N,
-        id: Id,
-        location: &'static Location<'static>,
-    ) -> JoinHandle<T::Output>
-    where
-        S: Clone,
-        T: Future + Send + 'static,
-        T::Output: Send + 'static,
-        N: TaskName,
-    {
-        // SAFETY: `Send` futures and outputs may run and drop anywhere.
-        unsafe { self.spawn_local(future, scheduler, name, id, location) }
-    }
-
-    /// Like [`spawn`](Self::spawn), for a future (and output) that need not
-    /// be `Send`: the tasks of a `LocalSet`. (`spawn` is this function with
-    /// `Send` bounds, which make the contract below hold trivially.)
+    /// Creates a task owned by this list, for a future (and output) that need
+    /// not be `Send` (the tasks of a `LocalSet`), and schedules it on
+    /// `scheduler`. If the list is closed the task is cancelled on the spot
+    /// (awaiting the handle reports the cancellation). [`bind`](Self::bind)
+    /// is the `Send` version, whose bounds make the contract below hold
+    /// trivially.
     ///
     /// # Safety
     ///

@@ -41,8 +41,17 @@ where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
-    s.owned
-        .spawn(future, s, (), Id::next(), std::panic::Location::caller())
+    let (join, notified) = s.owned.bind(
+        future,
+        s.clone(),
+        (),
+        Id::next(),
+        std::panic::Location::caller(),
+    );
+    if let Some(notified) = notified {
+        s.schedule(notified);
+    }
+    join
 }
 
 /// Runs queued tasks until the queue is empty.

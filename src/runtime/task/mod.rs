@@ -2,7 +2,7 @@
 //!
 //! # Lifecycle
 //!
-//! 1. **Spawn.** `OwnedTasks::spawn` allocates the cell (header, future,
+//! 1. **Spawn.** `OwnedTasks::bind` allocates the cell (header, future,
 //!    join-waker slot, optional name) with three references: the scheduler's
 //!    owned list, a [`Notified`] handle and the [`JoinHandle`]. The state is
 //!    `NOTIFIED | JOIN_INTEREST`.

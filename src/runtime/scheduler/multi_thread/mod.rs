@@ -30,12 +30,13 @@ mod worker;
 
 use self::idle::Idle;
 use self::park::{SharedDriver, Unparker};
-use self::worker::Core;
+use self::worker::{Core, ScheduleKind, SPAWN, WAKE, YIELD};
 use crate::loom::sync::atomic::{fence, AtomicBool, Ordering::SeqCst};
 use crate::loom::sync::{Arc, Mutex};
 use crate::runtime::blocking::Spawner;
 use crate::runtime::config::Config;
 use crate::runtime::driver::{Driver, DriverHandle};
+use crate::runtime::metrics::SchedulerMetrics;
 use crate::runtime::task::{self, JoinHandle, Notified, OwnedTasks, Schedule, TaskName};
 use crossbeam_deque::{Injector, Stealer};
 use std::fmt;
@@ -65,6 +66,8 @@ struct Shared {
     #[allow(clippy::vec_box)] // cores move between owners as boxes
     shutdown_cores: Mutex<Option<Vec<Box<Core>>>>,
     is_shutdown: AtomicBool,
+    /// Published per-worker counters (see `runtime::metrics`).
+    metrics: SchedulerMetrics,
 }
 
 struct Remote {
@@ -103,6 +106,7 @@ impl MultiThread {
                 worker_slots: slots.into_boxed_slice(),
                 shutdown_cores: Mutex::new(Some(Vec::with_capacity(num_workers))),
                 is_shutdown: AtomicBool::new(false),
+                metrics: SchedulerMetrics::new(num_workers),
             },
             driver: driver_handle,
             blocking_spawner,
@@ -180,16 +184,27 @@ impl Handle {
         F::Output: Send + 'static,
         N: TaskName,
     {
-        me.shared.owned.spawn(future, me, name, id, location)
+        let (join, notified) = me.shared.owned.bind(future, me.clone(), name, id, location);
+        // (`None`: shut down, the task was cancelled on the spot.)
+        if let Some(task) = notified {
+            Handle::schedule_task::<SPAWN>(me, task);
+        }
+        join
     }
 
-    fn schedule_task(me: &Arc<Handle>, task: Notified<Arc<Handle>>, is_yield: bool) {
-        if let Err(task) = worker::schedule_local(me, task, is_yield) {
+    fn schedule_task<const KIND: ScheduleKind>(me: &Arc<Handle>, task: Notified<Arc<Handle>>) {
+        if let Err(task) = worker::schedule_local::<KIND>(me, task) {
+            if KIND == SPAWN {
+                // Counted here, off any worker of ours (a worker counts its
+                // own spawns in its core).
+                me.shared.metrics.inc_remote_spawned();
+            }
             me.push_remote(task);
         }
     }
 
     fn push_remote(&self, task: Notified<Arc<Handle>>) {
+        self.shared.metrics.inc_remote_schedule();
         self.shared.inject.push(task);
         // Pairs with the fence in `signal_shutdown`: either shutdown's final
         // drain sees this task, or we see the flag and drain it ourselves.
@@ -244,15 +259,28 @@ impl Handle {
     pub(crate) fn num_workers(&self) -> usize {
         self.shared.remotes.len()
     }
+
+    pub(crate) fn metrics(&self) -> &SchedulerMetrics {
+        &self.shared.metrics
+    }
+
+    pub(crate) fn global_queue_depth(&self) -> usize {
+        self.shared.inject.len()
+    }
+
+    /// Length of worker `index`'s run queue, read through its stealer.
+    pub(crate) fn worker_local_queue_depth(&self, index: usize) -> usize {
+        self.shared.remotes[index].steal.len()
+    }
 }
 
 impl Schedule for Arc<Handle> {
     fn schedule(&self, task: Notified<Self>) {
-        Handle::schedule_task(self, task, false);
+        Handle::schedule_task::<WAKE>(self, task);
     }
 
     fn yield_now(&self, task: Notified<Self>) {
-        Handle::schedule_task(self, task, true);
+        Handle::schedule_task::<YIELD>(self, task);
     }
 
     fn release(&self, task: &task::Task<Self>) -> Option<task::Task<Self>> {

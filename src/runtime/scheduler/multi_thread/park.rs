@@ -173,6 +173,7 @@ mod loom_tests {
                 enable_io: false,
                 enable_time: false,
                 start_paused: false,
+                max_io_events: 1024,
             })
             .unwrap();
             let shared = SharedDriver::new(driver, handle);

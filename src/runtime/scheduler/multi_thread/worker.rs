@@ -8,6 +8,7 @@ use crate::runtime::blocking::{BlockingSchedule, BlockingTask};
 use crate::runtime::config::Config;
 use crate::runtime::context;
 use crate::runtime::driver::Driver;
+use crate::runtime::metrics::WorkerStats;
 use crate::runtime::scheduler;
 use crate::runtime::scheduler::scoped::{self, Scoped};
 use crate::runtime::task::{self, Notified};
@@ -19,6 +20,16 @@ type Task = Notified<Arc<Handle>>;
 /// Most tasks run from the LIFO slot in a row before the local queue gets a
 /// turn (a ping-pong pair must not starve everything else).
 const MAX_LIFO_POLLS_PER_TICK: u32 = 3;
+
+/// Why a task is being scheduled: yields skip the LIFO slot, spawns are
+/// counted. A const parameter (one of the constants below), so that each
+/// caller's checks fold away: an enum parameter cost a few instructions per
+/// schedule and changed inlining on the spawn path (callgrind, spawn-heavy
+/// probe).
+pub(super) type ScheduleKind = u8;
+pub(super) const WAKE: ScheduleKind = 0;
+pub(super) const YIELD: ScheduleKind = 1;
+pub(super) const SPAWN: ScheduleKind = 2;
 
 /// Everything a worker needs to run tasks; owned by one thread at a time.
 pub(super) struct Core {
@@ -36,6 +47,9 @@ pub(super) struct Core {
     global_queue_interval: u32,
     event_interval: u32,
     lifo_enabled: bool,
+    /// Metrics counters, published at park and maintenance (plain fields:
+    /// only the core's holder touches them).
+    stats: WorkerStats,
 }
 
 /// The thread-local state of a running worker.
@@ -78,6 +92,7 @@ impl Core {
             global_queue_interval: config.global_queue_interval.max(1),
             event_interval: config.event_interval.max(1),
             lifo_enabled: config.lifo_slot,
+            stats: WorkerStats::new(),
         });
         (core, steal, unpark)
     }
@@ -100,7 +115,11 @@ impl Core {
                 return Some(task);
             }
         }
-        if let Some(task) = self.lifo_slot.take().or_else(|| self.run_queue.pop()) {
+        if let Some(task) = self.lifo_slot.take() {
+            self.stats.inc_lifo();
+            return Some(task);
+        }
+        if let Some(task) = self.run_queue.pop() {
             return Some(task);
         }
         self.next_remote_task(handle)
@@ -131,8 +150,14 @@ impl Core {
                 continue;
             }
             loop {
+                let before = self.run_queue.len();
                 match remotes[victim].steal.steal_batch_and_pop(&self.run_queue) {
-                    Steal::Success(task) => return Some(task),
+                    Steal::Success(task) => {
+                        // The batch went to our queue, plus the one returned.
+                        let moved = self.run_queue.len().saturating_sub(before);
+                        self.stats.add_steal(moved as u64 + 1);
+                        return Some(task);
+                    }
                     Steal::Empty => break,
                     Steal::Retry => crate::loom::spin_loop(),
                 }
@@ -220,7 +245,7 @@ where
 
 /// The body of a worker thread.
 fn run(handle: Arc<Handle>, index: usize) {
-    let Some(core) = handle.shared.worker_slots[index].lock().take() else {
+    let Some(mut core) = handle.shared.worker_slots[index].lock().take() else {
         return;
     };
     let rt = scheduler::Handle::MultiThread(handle.clone());
@@ -228,6 +253,7 @@ fn run(handle: Arc<Handle>, index: usize) {
     let Some(_enter) = crate::enter::try_enter(true) else {
         panic!("a weave worker thread was started inside another runtime");
     };
+    core.stats.start_busy();
     let cx = Context {
         handle,
         index,
@@ -264,7 +290,11 @@ impl Context {
         Err(())
     }
 
-    fn maintenance(&self, core: Box<Core>) -> Box<Core> {
+    fn maintenance(&self, mut core: Box<Core>) -> Box<Core> {
+        // Off the hot path (once per `event_interval` ticks, next to a
+        // driver poll): bring the published metrics up to date.
+        core.stats.tick_busy();
+        self.publish_metrics(&core);
         // A busy runtime still fires its timers and sees I/O on time.
         let mut core = self.with_core_parked(core, |p| p.poll_driver());
         if self.handle.is_shutdown() {
@@ -300,8 +330,14 @@ impl Context {
         }
     }
 
+    fn publish_metrics(&self, core: &Core) {
+        core.stats
+            .publish(self.handle.shared.metrics.worker(core.index), 0);
+    }
+
     fn run_task(&self, task: Task, mut core: Box<Core>) -> Result<Box<Core>, ()> {
         core.transition_from_searching(&self.handle);
+        core.stats.inc_poll();
         *self.core.borrow_mut() = Some(core);
         coop::with_budget(coop::Budget::initial(), || {
             task.run();
@@ -321,6 +357,8 @@ impl Context {
                     return Ok(core);
                 }
                 lifo_polls += 1;
+                core.stats.inc_poll();
+                core.stats.inc_lifo();
                 *self.core.borrow_mut() = Some(core);
                 task.run();
             }
@@ -332,8 +370,12 @@ impl Context {
             f();
         }
         if core.transition_to_parked(&self.handle) {
+            core.stats.end_busy();
             while !core.is_shutdown {
+                core.stats.about_to_park();
+                self.publish_metrics(&core);
                 core = self.with_core_parked(core, Parker::park);
+                core.stats.unparked();
                 if self.handle.is_shutdown() {
                     core.is_shutdown = true;
                     break;
@@ -343,6 +385,7 @@ impl Context {
                     break;
                 }
             }
+            core.stats.start_busy();
         }
         if self.handle.is_shutdown() {
             core.is_shutdown = true;
@@ -354,6 +397,8 @@ impl Context {
     }
 
     fn shutdown_core(&self, mut core: Box<Core>) {
+        core.stats.end_busy();
+        self.publish_metrics(&core);
         // Cancel every task of the runtime, sharing the work with the other
         // workers (they start at other shards).
         self.handle.shared.owned.close_and_shutdown_all(self.index);
@@ -368,7 +413,10 @@ impl Context {
 
 /// Schedules `task` on the current worker's core if this thread runs a
 /// worker of `handle`; otherwise gives the task back.
-pub(super) fn schedule_local(handle: &Arc<Handle>, task: Task, is_yield: bool) -> Result<(), Task> {
+pub(super) fn schedule_local<const KIND: ScheduleKind>(
+    handle: &Arc<Handle>,
+    task: Task,
+) -> Result<(), Task> {
     with_context(|cx| {
         let Some(cx) = cx else { return Err(task) };
         if !Arc::ptr_eq(&cx.handle, handle) {
@@ -383,6 +431,11 @@ pub(super) fn schedule_local(handle: &Arc<Handle>, task: Task, is_yield: bool) -
             // which the final shutdown step empties.
             return Err(task);
         }
+        core.stats.inc_local_schedule();
+        if KIND == SPAWN {
+            core.stats.inc_spawned();
+        }
+        let is_yield = KIND == YIELD;
         let should_notify = if core.park.is_none() {
             // This worker is turning the driver and will look at its queues
             // as soon as it returns (see `Context::with_core_parked`).
