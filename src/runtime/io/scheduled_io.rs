@@ -30,6 +30,7 @@ use super::{Interest, Ready};
 use crate::loom::sync::atomic::{AtomicUsize, Ordering::AcqRel, Ordering::Acquire};
 use crate::loom::sync::Mutex;
 use std::future::Future;
+use std::mem::MaybeUninit;
 use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
 
@@ -84,35 +85,55 @@ struct Waiter {
 }
 
 /// Wakers taken out under the lock, woken after it is released.
+///
+/// Uninitialised slots rather than `[Option<Waker>; 32]`: creating and
+/// dropping a list of options zeroes and then checks all 32 slots on every
+/// wake, about a tenth of a UDP ping-pong's instructions (callgrind).
+/// Invariant: exactly the slots `..len` hold a waker.
 struct WakeList {
-    wakers: [Option<Waker>; 32],
+    wakers: [MaybeUninit<Waker>; WAKE_BATCH],
     len: usize,
 }
+
+const WAKE_BATCH: usize = 32;
 
 impl WakeList {
     fn new() -> WakeList {
         WakeList {
-            wakers: Default::default(),
+            wakers: [const { MaybeUninit::uninit() }; WAKE_BATCH],
             len: 0,
         }
     }
 
     fn is_full(&self) -> bool {
-        self.len == self.wakers.len()
+        self.len == WAKE_BATCH
     }
 
     fn push(&mut self, w: Waker) {
-        self.wakers[self.len] = Some(w);
+        assert!(!self.is_full(), "WakeList overflow");
+        self.wakers[self.len].write(w);
         self.len += 1;
     }
 
     fn wake_all(&mut self) {
-        for slot in &mut self.wakers[..self.len] {
-            if let Some(w) = slot.take() {
-                w.wake();
-            }
+        let n = std::mem::replace(&mut self.len, 0);
+        for slot in &self.wakers[..n] {
+            // SAFETY: slots `..n` held wakers (the invariant) and `len` is
+            // already 0, so each is read exactly once; if a `wake` panics, the
+            // rest are leaked, never dropped twice.
+            let w = unsafe { slot.assume_init_read() };
+            w.wake();
         }
-        self.len = 0;
+    }
+}
+
+impl Drop for WakeList {
+    fn drop(&mut self) {
+        for slot in &mut self.wakers[..self.len] {
+            // SAFETY: slots `..len` hold wakers (the invariant), dropped once
+            // here as the list goes away.
+            unsafe { slot.assume_init_drop() };
+        }
     }
 }
 
