@@ -5,10 +5,10 @@
 //! starts, so on a shared 2-core machine slow drift (other processes,
 //! frequency, page cache) lands on weave's side or on Tokio's as a whole and
 //! shows up as a ratio of a few percent either way. Here each workload and
-//! flavor builds both setups once (the code of `benches/io_workloads/mod.rs`,
-//! the same as `io.rs`), warms each up, and then runs R rounds of one weave
-//! sample and one Tokio sample, alternating which goes first, so drift
-//! slower than a round hits both alike. Besides the ratio of the two
+//! flavor warms both setups up (the code of `benches/io_workloads/mod.rs`,
+//! the same as `io.rs`) to size a sample, and then runs R rounds, each on
+//! fresh setups, of one weave sample and one Tokio sample, alternating which
+//! goes first, so drift slower than a round hits both alike. Besides the ratio of the two
 //! medians, it reports the median of the per-round ratios: each pairs two
 //! adjacent samples, and their spread (min/max) shows how much the machine
 //! moved.
@@ -58,11 +58,11 @@ fn warm_up(measure: &mut Measure) -> Duration {
 }
 
 fn ab(workload: Workload, flavor: Flavor, rounds: usize) -> Row {
-    // Both runtimes exist for the whole row, so each sees the same threads
-    // on the machine.
-    let mut weave = weave_suite::setup(workload, flavor);
-    let mut tokio = tokio_suite::setup(workload, flavor);
-    let per_iter = (warm_up(&mut weave) + warm_up(&mut tokio)) / 2;
+    let per_iter = {
+        let mut weave = weave_suite::setup(workload, flavor);
+        let mut tokio = tokio_suite::setup(workload, flavor);
+        (warm_up(&mut weave) + warm_up(&mut tokio)) / 2
+    };
     // One count for both sides, so what a sample pays once (its first
     // iteration runs on caches the other runtime just used) is spread over
     // the same number of iterations on each. Rounded, not truncated, so a
@@ -76,6 +76,16 @@ fn ab(workload: Workload, flavor: Flavor, rounds: usize) -> Row {
         tokio: Vec::with_capacity(rounds),
     };
     for round in 0..rounds {
+        // Fresh runtimes and connections every round, both alive during
+        // both samples (each sees the same threads on the machine): a
+        // connection can stay in a slow mode for its whole life (seen for
+        // both runtimes: 2-5x on rr_1 and on the bulk copy, one setup at a
+        // time), which pairing samples of the same setups cannot cancel. One
+        // untimed iteration each first, for the connections' first bytes.
+        let mut weave = weave_suite::setup(workload, flavor);
+        let mut tokio = tokio_suite::setup(workload, flavor);
+        weave(1);
+        tokio(1);
         // Whichever goes second runs right after the other's burst of
         // syscalls and wakeups; alternating spreads that over both.
         let (w, t) = if round % 2 == 0 {
