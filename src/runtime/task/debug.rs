@@ -39,10 +39,11 @@ use std::time::Duration;
 pub(crate) struct TaskStats {
     /// Saturates at `u32::MAX`.
     polls: AtomicU32,
-    /// When the latest poll started, in whole milliseconds of the debug
-    /// clock, plus one (zero: never polled). Wraps after 49 days; only
+    /// When the latest poll started, in units of 2^20 ns (about a
+    /// millisecond: a shift, not a division, on every poll) of the debug
+    /// clock, plus one (zero: never polled). Wraps after 52 days; only
     /// differences of less than that are ever taken.
-    last_poll_start_ms: AtomicU32,
+    last_poll_start: AtomicU32,
     /// Total time spent inside `poll`, in nanoseconds.
     busy: AtomicU64,
 }
@@ -55,7 +56,8 @@ pub(crate) struct StatsSnapshot {
     pub(crate) busy: Duration,
 }
 
-const NANOS_PER_MS: u64 = 1_000_000;
+/// `last_poll_start` counts units of `1 << UNIT_SHIFT` nanoseconds.
+const UNIT_SHIFT: u32 = 20;
 
 impl TaskStats {
     /// Marks the start of a poll; returns the time to pass to
@@ -63,8 +65,8 @@ impl TaskStats {
     #[inline]
     pub(crate) fn poll_started(&self) -> u64 {
         let now = debug_clock::now();
-        let ms = (now / NANOS_PER_MS) as u32;
-        self.last_poll_start_ms.store(ms.wrapping_add(1), Relaxed);
+        let units = (now >> UNIT_SHIFT) as u32;
+        self.last_poll_start.store(units.wrapping_add(1), Relaxed);
         now
     }
 
@@ -83,13 +85,13 @@ impl TaskStats {
 
     /// The counters as of `now` (a [`debug_clock::now`] reading).
     pub(crate) fn snapshot(&self, now: u64) -> StatsSnapshot {
-        let start = self.last_poll_start_ms.load(Relaxed);
-        let now_ms = (now / NANOS_PER_MS) as u32;
+        let start = self.last_poll_start.load(Relaxed);
+        let now_units = (now >> UNIT_SHIFT) as u32;
         StatsSnapshot {
             polls: u64::from(self.polls.load(Relaxed)),
             since_last_poll: (start != 0).then(|| {
-                let since = now_ms.wrapping_sub(start.wrapping_sub(1));
-                Duration::from_millis(u64::from(since))
+                let since = now_units.wrapping_sub(start.wrapping_sub(1));
+                Duration::from_nanos(u64::from(since) << UNIT_SHIFT)
             }),
             busy: Duration::from_nanos(self.busy.load(Relaxed)),
         }

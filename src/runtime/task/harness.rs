@@ -153,26 +153,42 @@ impl<T: Future, S: Schedule, N: TaskName> Harness<T, S, N> {
     /// # Safety
     ///
     /// The task is complete and the caller owns the stage.
+    #[inline]
     unsafe fn report_if_panic_is_lost(&self) {
         if self.trailer().name.stats().is_none() {
             return;
         }
         // SAFETY: the caller owns the stage, which nobody writes meanwhile.
+        let failed = self
+            .core()
+            .stage
+            .with(|stage| matches!(unsafe { &*stage }, Stage::Finished(Err(_))));
+        if failed {
+            // SAFETY: forwarded from the caller.
+            unsafe { self.report_lost_panic() };
+        }
+    }
+
+    /// # Safety
+    ///
+    /// As for [`report_if_panic_is_lost`](Self::report_if_panic_is_lost).
+    #[cold]
+    #[inline(never)]
+    unsafe fn report_lost_panic(&self) {
+        // SAFETY: the caller owns the stage, which nobody writes meanwhile.
         let message = self.core().stage.with(|stage| match unsafe { &*stage } {
             Stage::Finished(Err(e)) if e.is_panic() => Some(e.panic_message().map(str::to_owned)),
             _ => None,
         });
-        let Some(debugger) = self.core().scheduler.debugger() else {
+        let (Some(message), Some(debugger)) = (message, self.core().scheduler.debugger()) else {
             return;
         };
-        if let Some(message) = message {
-            debugger.report(DebugEvent::UnretrievedPanic {
-                id: self.header().id,
-                name: self.trailer().name.get().map(str::to_owned),
-                location: self.header().location,
-                message,
-            });
-        }
+        debugger.report(DebugEvent::UnretrievedPanic {
+            id: self.header().id,
+            name: self.trailer().name.get().map(str::to_owned),
+            location: self.header().location,
+            message,
+        });
     }
 
     /// Polls the future; stores its output (or panic) when it finishes.
