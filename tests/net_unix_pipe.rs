@@ -4,13 +4,15 @@
 //! at the end. Waits are wrapped in `guard`, a generous hang guard: a test
 //! fails rather than hangs, and none depends on how fast anything runs.
 
+#[allow(unused_macros)]
+mod common;
+use common::TempDir;
 use std::ffi::CString;
 use std::future::Future;
 use std::io::{self, IoSlice, IoSliceMut};
 use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 use weave::io::{AsyncReadExt, AsyncWriteExt, Interest};
 use weave::net::unix::pipe::{self, OpenOptions, Receiver, Sender};
@@ -27,20 +29,8 @@ fn pattern(len: usize, seed: u8) -> Vec<u8> {
         .collect()
 }
 
-/// A fresh directory for one test's FIFOs and files, removed on drop.
-struct TempDir(PathBuf);
-
+/// FIFOs and plain files in a test's scratch directory.
 impl TempDir {
-    fn new(name: &str) -> TempDir {
-        static NEXT: AtomicUsize = AtomicUsize::new(0);
-        let n = NEXT.fetch_add(1, Ordering::Relaxed);
-        let dir =
-            std::env::temp_dir().join(format!("weave-unix-pipe-{}-{n}-{name}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        TempDir(dir)
-    }
-
     fn fifo(&self, name: &str) -> PathBuf {
         let path = self.0.join(name);
         mkfifo(&path);
@@ -51,12 +41,6 @@ impl TempDir {
         let path = self.0.join(name);
         std::fs::write(&path, b"plain file").unwrap();
         path
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
     }
 }
 

@@ -5,11 +5,12 @@
 //! Waits are wrapped in `guard`, a generous hang guard: a test fails rather
 //! than hangs, and none depends on how fast anything runs.
 
+#[allow(unused_macros)]
+mod common;
+use common::TempDir;
 use std::future::Future;
 use std::io;
 use std::os::fd::{AsFd, AsRawFd, FromRawFd, IntoRawFd};
-use std::path::PathBuf;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 use weave::io::{AsyncReadExt, AsyncWriteExt};
 use weave::net::{UnixDatagram, UnixListener, UnixSocket};
@@ -18,33 +19,6 @@ async fn guard<F: Future>(f: F) -> F::Output {
     weave::time::timeout(Duration::from_secs(60), f)
         .await
         .expect("test hung")
-}
-
-/// A fresh directory for one test's socket files, removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(name: &str) -> TempDir {
-        static NEXT: AtomicUsize = AtomicUsize::new(0);
-        let n = NEXT.fetch_add(1, Ordering::Relaxed);
-        let dir = std::env::temp_dir().join(format!(
-            "weave-unix-socket-{}-{n}-{name}",
-            std::process::id()
-        ));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        TempDir(dir)
-    }
-
-    fn path(&self, file: &str) -> PathBuf {
-        self.0.join(file)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
 }
 
 fn assert_other(err: io::Error, what: &str) {

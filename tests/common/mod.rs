@@ -3,13 +3,16 @@
 //! `both_flavors!` instantiates `fn name(Flavor)` (the including file defines
 //! `Flavor`) as `name::current_thread` and `name::multi_thread`;
 //! `catch_panic` runs code that must panic and returns its message while
-//! keeping expected panics out of the test output.
+//! keeping expected panics out of the test output; `TempDir` is a scratch
+//! directory removed on drop.
 
 #![allow(dead_code)]
 
 use std::any::Any;
 use std::cell::Cell;
 use std::panic::{self, AssertUnwindSafe};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Once;
 
 /// Instantiates `fn $name(Flavor)` as `$name::current_thread` and
@@ -71,5 +74,32 @@ pub fn catch_panic<R>(f: impl FnOnce() -> R) -> String {
         Err(payload) => panic_message(&*payload)
             .unwrap_or("<non-string panic payload>")
             .to_string(),
+    }
+}
+
+/// A fresh directory under the system temp dir, removed on drop; unique per
+/// process and call, and named after the test (`name`) to find leftovers.
+pub struct TempDir(pub PathBuf);
+
+impl TempDir {
+    pub fn new(name: &str) -> TempDir {
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        let dir =
+            std::env::temp_dir().join(format!("weave-test-{}-{n}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        TempDir(dir)
+    }
+
+    /// `file` inside the directory (not created).
+    pub fn path(&self, file: &str) -> PathBuf {
+        self.0.join(file)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
     }
 }
