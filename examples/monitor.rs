@@ -13,11 +13,11 @@
 //!
 //! ```text
 //! ID  STATE    POLLS  SINCE LAST POLL  BUSY     NAME                  SPAWNED AT
-//!  3  idle         3  200.8ms          70.3µs   acceptor              examples/monitor.rs:109
-//!  4  idle         1  201.3ms          10.2µs   ticker                examples/monitor.rs:110
-//!  5  running      1  5.6µs            92.2µs   sigusr1               examples/monitor.rs:111
-//!  6  idle         2  200.9ms          32.8µs   conn 127.0.0.1:36720  examples/monitor.rs:57
-//!  7  idle         2  200.8ms          200.3ms  conn 127.0.0.1:36726  examples/monitor.rs:57
+//!  3  idle         3  200.8ms          70.3µs   acceptor              examples/monitor.rs:113
+//!  4  idle         1  201.3ms          10.2µs   ticker                examples/monitor.rs:114
+//!  5  running      1  5.6µs            92.2µs   sigusr1               examples/monitor.rs:115
+//!  6  idle         2  200.9ms          32.8µs   conn 127.0.0.1:36720  examples/monitor.rs:61
+//!  7  idle         2  200.8ms          200.3ms  conn 127.0.0.1:36726  examples/monitor.rs:61
 //! ```
 //!
 //! (Connection 7 sent `block`: 200 ms busy in two polls. The handler shows
